@@ -1,0 +1,56 @@
+# govdw: `make run` and `make test` are the two commands; both set everything up on a fresh clone.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.govdw-installed
+# Nothing phones home: dbt and Dagster telemetry are off for every command run through make.
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DAGSTER_DISABLE_TELEMETRY := true
+
+.PHONY: setup run test ui lint fix bench docs clean
+
+setup: $(STAMP)
+
+# Re-install only when the dependency pins change; constraints.txt holds the tested versions.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "==> installing govdw and its pinned dependencies into $(VENV)/"
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+run: setup
+	@$(BIN)/govdw sample --if-empty
+	@$(BIN)/govdw run
+
+test: setup
+	@$(BIN)/python -m pytest -q; status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
+	  exit $$status
+
+ui: setup
+	@$(BIN)/govdw ui
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+	$(BIN)/mypy
+
+fix: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project
+
+bench: setup
+	$(BIN)/python benchmarks/bench_readers.py
+	$(BIN)/python benchmarks/bench_pipeline.py
+
+docs: setup
+	cd dbt_project && GOVDW_BUILD_DB=$${GOVDW_BUILD_DB:-../warehouse/.build/govdw_build.duckdb} \
+	  ../$(BIN)/dbt docs generate --profiles-dir . && echo "docs: dbt_project/target/index.html"
+
+clean:
+	rm -rf warehouse/*.duckdb warehouse/.build .dagster dbt_project/target dbt_project/logs \
+	  .pytest_cache .ruff_cache .mypy_cache benchmarks/data

@@ -1,0 +1,44 @@
+-- Region × year × metric: the year's counts summed from the months, rates recomputed.
+with
+
+region_months as (
+    select * from {{ ref('mart_region_month') }}
+),
+
+region_years as (
+    select
+        {%- for measure in region_month_counts() %}
+            sum({{ measure }}) as {{ measure }},
+        {%- endfor %}
+        region_code,
+        extract(year from month)::integer as year
+    from region_months
+    group by region_code, extract(year from month)
+),
+
+with_rates as (
+    select
+        *,
+        {{ safe_rate('orders_closed_assigned', 'orders_assigned') }} as close_rate,
+        {{ safe_rate('orders_received_timely', 'orders_dispatched') }} as receipt_rate,
+        {{ safe_rate(
+            'evaluations_very_satisfied + evaluations_satisfied + evaluations_basic',
+            'evaluations_total'
+        ) }} as satisfaction_rate,
+        {{ safe_rate('evaluations_very_satisfied', 'evaluations_total') }} as very_satisfied_rate
+    from region_years
+),
+
+final as (
+    {%- for measure in region_month_counts() + region_month_rates() %}
+        select
+            region_code,
+            year,
+            '{{ measure }}' as metric,
+            {{ measure }}::double as value
+        from with_rates
+        {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+)
+
+select * from final

@@ -1,0 +1,86 @@
+with
+
+orders as (
+    select * from {{ ref('int_hotline_orders_deduplicated') }}
+),
+
+flagged as (
+    select
+        *,
+        coalesce(status = '已办结' or closed_at is not null, false) as is_closed,
+        -- 本级 orders are handled by the hotline office itself; every other level is assigned.
+        (admin_level is distinct from '本级') as is_assigned,
+        dispatched_at is not null as is_dispatched,
+        coalesce(
+            accepted_at <= dispatched_at
+            + to_hours({{ var('timely_receipt_hours', 24) }}::bigint),
+            false
+        ) as is_received_timely
+    from orders
+),
+
+judged as (
+    select
+        *,
+        -- Closed orders are late when closed after the deadline; open ones when the export
+        -- that reported them was taken after it. No deadline, never late.
+        coalesce(
+            case
+                when due_at is null then false
+                when is_closed then closed_at > due_at
+                else coalesce(exported_at, file_modified_at) > due_at
+            end,
+            false
+        ) as is_overdue,
+        case
+            when closed_at is not null and received_at is not null
+                then {{ working_days_between('received_at::date', 'closed_at::date') }}
+        end as handling_working_days
+    from flagged
+),
+
+final as (
+    select
+        -- keys
+        order_key::varchar as order_key,
+        region_code::varchar as region_code,
+        source_order_id::varchar as source_order_id,
+        has_source_id::boolean as has_source_id,
+        -- times
+        received_at::timestamp as received_at,
+        received_at::date as received_date,
+        date_trunc('month', received_at)::date as received_month,
+        dispatched_at::timestamp as dispatched_at,
+        accepted_at::timestamp as accepted_at,
+        due_at::timestamp as due_at,
+        closed_at::timestamp as closed_at,
+        -- attributes
+        handling_unit::varchar as handling_unit,
+        appeal_type::varchar as appeal_type,
+        category::varchar as category,
+        channel::varchar as channel,
+        admin_level::varchar as admin_level,
+        status::varchar as status,
+        satisfaction_label::varchar as satisfaction_label,
+        is_redone::boolean as is_redone,
+        supervised_count::integer as supervised_count,
+        content_masked::varchar as content_masked,
+        caller_key::varchar as caller_key,
+        -- derived
+        is_closed::boolean as is_closed,
+        is_assigned::boolean as is_assigned,
+        is_dispatched::boolean as is_dispatched,
+        is_received_timely::boolean as is_received_timely,
+        is_overdue::boolean as is_overdue,
+        handling_working_days::integer as handling_working_days,
+        -- lineage
+        exported_at::timestamp as exported_at,
+        file_modified_at::timestamp as file_modified_at,
+        version_count::integer as version_count,
+        source_file::varchar as source_file,
+        source_sheet::varchar as source_sheet,
+        source_row::integer as source_row
+    from judged
+)
+
+select * from final

@@ -1,0 +1,67 @@
+with
+
+cases as (
+    select * from {{ ref('int_service_cases_deduplicated') }}
+),
+
+due as (
+    select
+        *,
+        coalesce(status = '已办结' or completed_at is not null, false) as is_completed,
+        case
+            when accepted_at is not null and promised_working_days is not null
+                then {{ add_working_days('accepted_at::date', 'promised_working_days') }}
+        end as due_date
+    from cases
+),
+
+judged as (
+    select
+        *,
+        -- Late when completed after the due date, or still open when the export was taken
+        -- after it. No promise, never late.
+        coalesce(
+            case
+                when due_date is null then false
+                when is_completed then completed_at::date > due_date
+                else coalesce(exported_at, file_modified_at)::date > due_date
+            end,
+            false
+        ) as is_overdue
+    from due
+),
+
+final as (
+    select
+        -- keys
+        case_key::varchar as case_key,
+        region_code::varchar as region_code,
+        source_case_id::varchar as source_case_id,
+        has_source_id::boolean as has_source_id,
+        -- attributes
+        item_name::varchar as item_name,
+        department::varchar as department,
+        channel::varchar as channel,
+        status::varchar as status,
+        applicant_key::varchar as applicant_key,
+        -- times
+        accepted_at::timestamp as accepted_at,
+        accepted_at::date as accepted_date,
+        date_trunc('month', accepted_at)::date as accepted_month,
+        completed_at::timestamp as completed_at,
+        promised_working_days::integer as promised_working_days,
+        due_date::date as due_date,
+        -- derived
+        is_completed::boolean as is_completed,
+        is_overdue::boolean as is_overdue,
+        -- lineage
+        exported_at::timestamp as exported_at,
+        file_modified_at::timestamp as file_modified_at,
+        version_count::integer as version_count,
+        source_file::varchar as source_file,
+        source_sheet::varchar as source_sheet,
+        source_row::integer as source_row
+    from judged
+)
+
+select * from final

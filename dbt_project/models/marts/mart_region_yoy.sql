@@ -1,0 +1,33 @@
+with
+
+region_years as (
+    select * from {{ ref('int_region_years_unpivoted') }}
+),
+
+with_prior as (
+    select
+        this_year.region_code,
+        this_year.year,
+        this_year.metric,
+        this_year.value,
+        prior_year.value as prior_year_value
+    from region_years as this_year
+    left join region_years as prior_year
+        on
+            this_year.region_code = prior_year.region_code
+            and this_year.metric = prior_year.metric
+            and this_year.year = prior_year.year + 1
+),
+
+final as (
+    select
+        region_code::varchar as region_code,
+        year::integer as year,
+        metric::varchar as metric,
+        value::double as value,
+        prior_year_value::double as prior_year_value,
+        ((value - prior_year_value) / nullif(prior_year_value, 0))::double as yoy_change
+    from with_prior
+)
+
+select * from final

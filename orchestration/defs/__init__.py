@@ -1,0 +1,1 @@
+"""Asset, check, sensor and schedule definitions, one folder per domain."""

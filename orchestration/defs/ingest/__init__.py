@@ -1,0 +1,1 @@
+"""Ingest domain: raw files -> landing tables of the build database."""

@@ -1,0 +1,1 @@
+"""Publish domain: the analysts' warehouse file, the pipeline job and its nightly schedule."""

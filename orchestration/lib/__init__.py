@@ -1,0 +1,1 @@
+"""Reusable helpers for the Dagster definitions (no asset wiring here)."""

@@ -1,0 +1,52 @@
+"""Resources built in one place: the paths every asset uses, from env via govdw.settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+from govdw import settings
+
+#: The one pool every writer of the build database joins: DuckDB allows a single writing process.
+WRITER_POOL = "govdw_writer"
+
+#: Run tag asking ingest to re-parse every file and dbt to rebuild incremental models.
+FULL_REFRESH_TAG = "govdw/full_refresh"
+
+
+class GovdwPaths(ConfigurableResource):
+    """Where the raw drop folder, build database and published warehouse live (empty = from env)."""
+
+    raw_dir: str = ""
+    warehouse: str = ""
+    build_db: str = ""
+
+    def raw_path(self) -> Path:
+        """The raw drop folder."""
+        return Path(self.raw_dir) if self.raw_dir else settings.raw_dir()
+
+    def warehouse_path(self) -> Path:
+        """The published DuckDB file."""
+        return Path(self.warehouse) if self.warehouse else settings.warehouse_path()
+
+    def build_db_path(self) -> Path:
+        """The private build database (written by ingest and dbt, copied by publish)."""
+        if self.build_db:
+            return Path(self.build_db)
+        return settings.build_db_path(Path(self.warehouse) if self.warehouse else None)
+
+    def export_dbt_env(self) -> None:
+        """Point dbt's profile at the build DB (env GOVDW_BUILD_DB) and silence telemetry."""
+        build_db = self.build_db_path()
+        build_db.parent.mkdir(parents=True, exist_ok=True)
+        os.environ["GOVDW_BUILD_DB"] = str(build_db)
+        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+
+
+def dbt_executable() -> str:
+    """The dbt next to the running interpreter, so the venv's dbt runs even when not on PATH."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"

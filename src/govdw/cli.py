@@ -1,0 +1,521 @@
+"""The `govdw` command line: run, inspect, sql, sample, ui (delegates; Dagster imported lazily)."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from govdw import settings
+
+#: Landing tables counted in the summary, with the fact table each one feeds.
+FACT_TABLES = ("fct_hotline_orders", "fct_service_cases", "fct_evaluations", "fct_reported_stats")
+
+
+class UserError(click.ClickException):
+    """A failure explained in words a person can act on (no traceback unless --debug)."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise UserError(message)
+
+
+def _set_env(raw_dir: Path | None, warehouse: Path | None) -> tuple[Path, Path, Path]:
+    """Export the paths every part of the pipeline reads; return (raw, warehouse, build_db)."""
+    if raw_dir is not None:
+        os.environ["GOVDW_RAW_DIR"] = str(raw_dir.expanduser().resolve())
+    if warehouse is not None:
+        os.environ["GOVDW_WAREHOUSE"] = str(warehouse.expanduser().resolve())
+        # The build DB follows the warehouse it publishes unless set explicitly.
+    raw = settings.raw_dir()
+    wh = settings.warehouse_path()
+    os.environ["GOVDW_RAW_DIR"] = str(raw)
+    os.environ["GOVDW_WAREHOUSE"] = str(wh)
+    if warehouse is not None and "GOVDW_BUILD_DB" not in os.environ:
+        os.environ["GOVDW_BUILD_DB"] = str(wh.parent / ".build" / "govdw_build.duckdb")
+    build = settings.build_db_path(wh)
+    os.environ["GOVDW_BUILD_DB"] = str(build)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+    return raw, wh, build
+
+
+def _fmt_seconds(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
+
+
+def _field(event: Any, *names: str) -> Any:
+    for name in names:
+        value = event.get(name) if isinstance(event, Mapping) else getattr(event, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+class ProgressPrinter:
+    """Turns ingest progress events into one updating line: files done/total, rows, elapsed, ETA."""
+
+    def __init__(self, stream: Any = None) -> None:
+        """Write to `stream` (stderr by default)."""
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.rows = 0
+
+    def line(self, event: Any) -> str | None:
+        """The progress line for one event (None when the event carries no counts)."""
+        done = _field(event, "done", "files_done", "completed")
+        total = _field(event, "total", "files_total")
+        if done is None or total is None:
+            return None
+        rows = _field(event, "rows", "rows_done", "rows_total") or 0
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / done * (total - done) if done else None
+        return f"  files {done}/{total}  rows {int(rows):,}  elapsed {_fmt_seconds(elapsed)}" + (
+            f"  eta {_fmt_seconds(eta)}" if eta is not None and done < total else ""
+        )
+
+    def __call__(self, event: Any) -> None:
+        """Print the event's line (throttled to 4 per second unless it is the last one)."""
+        text = self.line(event)
+        if text is None:
+            return
+        now = time.monotonic()
+        final = _field(event, "files_done", "done") == _field(event, "files_total", "total")
+        if now - self.last < 0.25 and not final:
+            return
+        self.last = now
+        if self.tty:
+            self.stream.write("\r" + text.ljust(79) + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """govdw: batch ETL and DuckDB warehouse for 12345 hotline, 办件 and 好差评 exports."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+# ----------------------------------------------------------------------------------------- run
+
+
+def _materialization_metadata(result: Any, asset: str) -> dict[str, Any]:
+    from dagster import AssetKey
+
+    meta: dict[str, Any] = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key == AssetKey(asset):
+            meta.update({k: getattr(v, "value", v) for k, v in mat.metadata.items()})
+    return meta
+
+
+def _check_metadata(result: Any, check_name: str) -> list[dict[str, Any]]:
+    found = []
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.check_name == check_name:
+            found.append(
+                {
+                    "passed": evaluation.passed,
+                    "asset": evaluation.asset_key.to_user_string(),
+                    **{k: getattr(v, "value", v) for k, v in evaluation.metadata.items()},
+                }
+            )
+    return found
+
+
+def _failure_message(result: Any) -> str:
+    """What failed in words: the failing steps' error messages, and failed blocking checks."""
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            err = event.step_failure_data.error
+            message = err.message.strip() if err else "unknown error"
+            lines.append(f"step {event.step_key} failed: {message}")
+    for check in _check_metadata(result, "facts_non_empty"):
+        if not check["passed"]:
+            lines.append(f"check facts_non_empty failed on {check['asset']}")
+    return "\n".join(lines) or "the Dagster run failed (see `govdw ui` for the run's logs)"
+
+
+def _print_summary(result: Any, warehouse: Path, started: float) -> None:
+    ingest = _materialization_metadata(result, "landing_files")
+    published = _materialization_metadata(result, "published_warehouse")
+    echo = click.echo
+    echo("")
+    echo("govdw run: done")
+    if ingest:
+        echo(
+            f"  files: {ingest.get('loaded', 0)} loaded, {ingest.get('duplicate', 0)} duplicate, "
+            f"{ingest.get('quarantined', 0)} quarantined, {ingest.get('unchanged', 0)} unchanged"
+        )
+    counts = published.get("row_counts") or {}
+    if counts:
+        echo("  rows per fact table:")
+        for table in FACT_TABLES:
+            if table in counts:
+                echo(f"    {table:<22} {int(counts[table]):>10,}")
+    recon = _check_metadata(result, "reconciliation_mismatches")
+    if recon:
+        echo(f"  reconciliation mismatches: {recon[-1].get('mismatches', 0)}")
+        if recon[-1].get("mismatches"):
+            echo('    (details: govdw sql "select * from audit_reconciliation where not is_match")')
+    quarantined = [c for c in _check_metadata(result, "quarantined_files") if not c["passed"]]
+    if quarantined:
+        echo("  quarantined files:")
+        for line in str(quarantined[-1].get("files", "")).splitlines():
+            echo("    " + line.lstrip("- ").replace("`", ""))
+    echo(f"  warehouse: {warehouse}")
+    echo(f"  total time: {_fmt_seconds(time.monotonic() - started)}")
+
+
+@cli.command()
+@click.option("--raw-dir", type=click.Path(path_type=Path), default=None, help="Raw drop folder.")
+@click.option(
+    "--warehouse", type=click.Path(path_type=Path), default=None, help="Published DuckDB file."
+)
+@click.option("--full-refresh", is_flag=True, help="Re-parse every file and rebuild every model.")
+def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> None:
+    """Run the whole pipeline through Dagster and publish the warehouse atomically."""
+    started = time.monotonic()
+    raw, wh, _build = _set_env(raw_dir, warehouse)
+    if not raw.is_dir():
+        _fail(f"the raw folder {raw} does not exist: create it or run `govdw sample` first")
+
+    from dagster import DagsterInstance
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from orchestration.lib import progress
+    from orchestration.lib.instance import ensure_instance_yaml
+    from orchestration.lib.raw_files import RAW_FILES, sync_partitions
+    from orchestration.lib.resources import FULL_REFRESH_TAG
+
+    ensure_instance_yaml(settings.dagster_home())
+    click.echo(f"govdw run: {raw} -> {wh}")
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("govdw_pipeline")
+    with DagsterInstance.get() as instance:
+        added, removed = sync_partitions(instance, raw)
+        keys = list(instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
+        if not keys:
+            _fail(f"no data files in {raw}: drop exports under raw/<region>/ or run `govdw sample`")
+        click.echo(
+            f"  {len(keys)} file(s) known ({len(added)} new, {len(removed)} gone); "
+            "loading them in one run"
+        )
+        tags = {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
+        if full_refresh:
+            tags[FULL_REFRESH_TAG] = "true"
+        progress.set_listener(ProgressPrinter())
+        try:
+            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        finally:
+            progress.set_listener(None)
+        if not result.success:
+            _fail(
+                "the run failed; the previous warehouse (if any) is unchanged.\n"
+                + _failure_message(result)
+                + f"\n(run id {result.run_id}; `govdw ui` shows its logs)"
+            )
+        _print_summary(result, wh, started)
+
+
+# ------------------------------------------------------------------------------------- inspect
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "__dataclass_fields__"):
+        return _jsonable(vars(value))
+    return value
+
+
+def _region_from_path(path: Path, raw: Path) -> str | None:
+    try:
+        rel = path.resolve().relative_to(raw.resolve())
+    except ValueError:
+        return None
+    return rel.parts[0] if len(rel.parts) > 1 else None
+
+
+def _human_report(report: Mapping[str, Any], indent: str = "") -> list[str]:
+    lines = []
+    for key, value in report.items():
+        if isinstance(value, Mapping):
+            lines.append(f"{indent}{key}:")
+            lines.extend(_human_report(value, indent + "  "))
+        elif isinstance(value, list) and value and isinstance(value[0], Mapping):
+            lines.append(f"{indent}{key}:")
+            for item in value:
+                lines.extend(_human_report(item, indent + "  - ")[:1])
+                lines.extend(_human_report(item, indent + "    ")[1:])
+        elif isinstance(value, list):
+            lines.append(f"{indent}{key}: {', '.join(str(v) for v in value) or '-'}")
+        else:
+            lines.append(f"{indent}{key}: {value}")
+    return lines
+
+
+def _entry_for(file: Path, raw: Path, folder: str | None) -> Any:
+    """A discover.FileEntry for one file, hashing only that file (not the whole raw folder)."""
+    import hashlib
+
+    from govdw.discover import FileEntry
+    from govdw.regions import resolve_region
+
+    path = file.resolve()
+    try:
+        rel = path.relative_to(raw.resolve()).as_posix()
+    except ValueError:
+        rel = path.name
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    stat = path.stat()
+    code = resolve_region(folder) if folder else None
+    error = None
+    if code is None:
+        error = (
+            f"the folder {folder!r} names no known region"
+            if folder
+            else "not under the raw folder and no --region given"
+        )
+    return FileEntry(
+        path=path,
+        rel_path=rel,
+        size_bytes=stat.st_size,
+        modified_at=datetime.fromtimestamp(stat.st_mtime),
+        sha256=digest,
+        region_code=code,
+        region_error=error,
+    )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option("--region", default=None, help="Region (code or name) when FILE is not under raw/.")
+@click.option("--raw-dir", type=click.Path(path_type=Path), default=None, help="Raw drop folder.")
+def inspect(file: Path, as_json: bool, region: str | None, raw_dir: Path | None) -> None:
+    """Show what the ingester makes of one FILE; writes nothing."""
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    raw = raw_dir.resolve() if raw_dir else settings.raw_dir()
+    folder = _region_from_path(file, raw) or region
+    # Hashing identifying columns needs a key; never create the key file just to look at a file.
+    if not os.environ.get("GOVDW_PII_KEY") and not (settings.dagster_home() / "pii.key").exists():
+        os.environ["GOVDW_PII_KEY"] = "govdw-inspect-ephemeral-key"
+    from govdw import ingest
+
+    entry = _entry_for(file, raw, folder)
+    result = ingest.parse_file(entry)
+    report = dict(getattr(result, "report", {}) or {})
+    report.setdefault("file", str(file))
+    report.setdefault("status", getattr(result, "status", None))
+    if getattr(result, "error", None):
+        report.setdefault("problems", [result.error])
+    if as_json:
+        click.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join(_human_report(_jsonable(report))))
+
+
+# ----------------------------------------------------------------------------------------- sql
+
+
+def _render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(
+            [dict(zip(columns, _jsonable(list(r)), strict=True)) for r in rows],
+            ensure_ascii=False,
+            indent=2,
+        )
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(["" if v is None else v for v in r] for r in rows)
+        return buf.getvalue().rstrip("\n")
+    cells = [["NULL" if v is None else str(v) for v in r] for r in rows]
+    widths = [max([_width(c), *(_width(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    line = " | ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True))
+    sep = "-+-".join("-" * w for w in widths)
+    body = [" | ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join([line, sep, *body, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"])
+
+
+def _width(text: str) -> int:
+    # CJK characters take two terminal columns.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+@cli.command()
+@click.argument("query")
+@click.option(
+    "--warehouse", type=click.Path(path_type=Path), default=None, help="Published DuckDB file."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def sql(query: str, warehouse: Path | None, fmt: str) -> None:
+    """Run a read-only QUERY against the published warehouse."""
+    import duckdb
+
+    path = warehouse.expanduser().resolve() if warehouse else settings.warehouse_path()
+    if not path.exists():
+        _fail(f"the warehouse {path} does not exist: run `govdw run` first")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cursor = con.execute(query)
+        columns = [d[0] for d in cursor.description] if cursor.description else []
+        rows = cursor.fetchall() if columns else []
+    except duckdb.Error as exc:
+        _fail(f"query failed on {path}: {exc}")
+    finally:
+        con.close()
+    click.echo(_render(columns, rows, fmt))
+
+
+# -------------------------------------------------------------------------------------- sample
+
+
+def _has_data_files(raw: Path) -> bool:
+    if not raw.is_dir():
+        return False
+    for path in raw.rglob("*"):
+        rel = path.relative_to(raw)
+        hidden = any(p.startswith((".", "~$")) for p in rel.parts)
+        if path.is_file() and not hidden and rel.as_posix().lower() != "readme.md":
+            return True
+    return False
+
+
+@cli.command()
+@click.option("--raw-dir", type=click.Path(path_type=Path), default=None, help="Raw drop folder.")
+@click.option("--scale", type=float, default=None, help="Size of the sample (default 0.02).")
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same bytes).")
+@click.option("--truth", type=click.Path(path_type=Path), default=None, help="Write truth JSON.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the raw folder holds data files.")
+def sample(
+    raw_dir: Path | None, scale: float | None, seed: int | None, truth: Path | None, if_empty: bool
+) -> None:
+    """Write the realistic multi-region, multi-year sample exports into the raw folder."""
+    raw = raw_dir.expanduser().resolve() if raw_dir else settings.raw_dir()
+    if if_empty and _has_data_files(raw):
+        click.echo(f"govdw sample: {raw} already holds data files; leaving it as is")
+        return
+    # Imported by name so this module does not depend on the generator at import time.
+    write_sample = importlib.import_module("govdw.sample").write_sample
+    options: dict[str, Any] = {"truth_path": truth}
+    if scale is not None:
+        options["scale"] = scale
+    if seed is not None:
+        options["seed"] = seed
+    click.echo(f"govdw sample: writing sample exports into {raw}")
+    summary = write_sample(raw, progress=lambda msg: click.echo(f"  {msg}", err=True), **options)
+    click.echo(
+        f"govdw sample: {summary.files} files, {summary.rows:,} rows, "
+        f"{summary.bytes / 2**20:.1f} MiB in {summary.seconds:.1f}s"
+    )
+
+
+# ------------------------------------------------------------------------------------------ ui
+
+
+@cli.command()
+@click.option("--port", type=int, default=3000, show_default=True)
+def ui(port: int) -> None:
+    """Start the Dagster UI (dagster dev) on 127.0.0.1:PORT."""
+    _set_env(None, None)
+    from orchestration.lib.instance import ensure_instance_yaml
+
+    ensure_instance_yaml(settings.dagster_home())
+    dagster = Path(sys.executable).parent / "dagster"
+    cmd = [
+        str(dagster) if dagster.exists() else "dagster",
+        "dev",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    click.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
+    try:
+        code = subprocess.call(cmd, cwd=settings.REPO_ROOT)
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code)
+
+
+# ---------------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: unexpected errors become one clear line (the traceback with --debug)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="govdw", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        log = Path(tempfile.gettempdir()) / "govdw-last-error.txt"
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        click.echo(
+            f"govdw: error: {type(exc).__name__}: {exc}\n"
+            f"(full traceback in {log}; re-run with --debug to print it)",
+            err=True,
+        )
+        sys.exit(1)

@@ -1,0 +1,326 @@
+"""The extractor façade: sheets of one file -> landing Arrow tables, reconciliation and a report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from govdw import landing, values, vocab
+from govdw.mapping import (
+    DETAIL_TABLES,
+    Lineage,
+    build_detail,
+    classify,
+    hint_dataset,
+    map_columns,
+)
+from govdw.reconcile import (
+    detail_checks,
+    metric_dataset,
+    pair_stats,
+    parse_period,
+    reconciliation_table,
+    summary_checks,
+    summary_stats,
+)
+from govdw.tables import (
+    LocatedTable,
+    SheetLike,
+    describe,
+    exported_at_of,
+    locate_tables,
+    normalize_grid,
+    parse_preamble,
+)
+
+#: How many cell issues the report lists per sheet.
+REPORT_ISSUES = 10
+#: Rows scanned at the top and bottom of each sheet for the export time.
+HEAD_SCAN = 30
+TAIL_SCAN = 10
+
+
+@dataclass
+class FileContext:
+    """What the extractor knows about the file besides its sheets."""
+
+    rel_path: str
+    sha256: str
+    region_code: str
+    file_modified_at: datetime
+    file_name: str
+
+
+@dataclass
+class Extraction:
+    """Everything extracted from one file."""
+
+    dataset: str | None
+    exported_at: datetime | None
+    tables: dict[str, pa.Table]
+    sheets_used: list[str]
+    rows: int
+    problems: list[str]
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+class ExtractionError(Exception):
+    """No sheet of the file holds a table the extractor recognises (the file is quarantined)."""
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _pairs(sheet: SheetLike, norm: pa.Table) -> tuple[list[tuple[int, str, str]], list[str]]:
+    """`label | value` rows whose label is a metric (a headerless summary), and the other lines."""
+    metrics = vocab.summary_metrics()
+    found: list[tuple[int, str, str]] = []
+    other: list[str] = []
+    head = norm.slice(0, 200)
+    cols = [c.to_pylist() for c in head.columns]
+    for i, cells in enumerate(zip(*cols, strict=True)):
+        filled = [c for c in cells if c is not None]
+        if len(filled) >= 2 and values.normalize_header(filled[0]) in metrics:
+            found.append((i + sheet.first_row, filled[0], filled[1]))
+        elif filled:
+            other.append(" ".join(filled))
+    return found, other
+
+
+class _Builder:
+    """Accumulates the landing tables and the report of one file."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+        self.parts: dict[str, list[pa.Table]] = {name: [] for name in landing.PER_FILE_TABLES}
+        self.problems: list[str] = []
+        self.report_sheets: list[dict[str, Any]] = []
+        self.sheets_used: list[str] = []
+        self.detail_datasets: list[str] = []
+        self.exported_at: datetime | None = None
+        self.rows = 0
+
+    def where(self, sheet: str, row: int | None = None, column: str | None = None) -> str:
+        """`file, sheet 'S', row R, column 'C'` for messages."""
+        text = f"{self.ctx.rel_path}, sheet '{sheet}'"
+        if row is not None:
+            text += f", row {row}"
+        if column is not None:
+            text += f", column '{column}'"
+        return text
+
+    def add(self, name: str, table: pa.Table) -> None:
+        if table.num_rows:
+            self.parts[name].append(table)
+
+
+def _sheet_tables(
+    b: _Builder, sheet: SheetLike, lineage_base: dict[str, Any], exported_at: datetime | None
+) -> dict[str, Any] | None:
+    """Extract one sheet; its report entry, or None when it holds nothing recognisable."""
+    norm = normalize_grid(sheet.grid)
+    located = locate_tables(sheet, norm)
+    entry: dict[str, Any] = {"sheet": sheet.name, "hidden": sheet.hidden, "tables": []}
+    if not located:
+        pairs, lines = _pairs(sheet, norm)
+        if not pairs:
+            return None
+        texts = [*lines, sheet.name, b.ctx.file_name]
+        period = parse_period(texts)
+        title = lines[0] if lines else None
+        subject = _pair_subject(lines) or title
+        lineage = Lineage(**lineage_base, exported_at=exported_at)
+        stats = pair_stats(pairs, subject, sheet.name, title, lineage, period)
+        b.add("reported_stats", stats)
+        b.rows += stats.num_rows
+        entry["tables"].append(
+            {
+                "dataset": "summary",
+                "layout": "label | value pairs",
+                "title": title,
+                "subject": subject,
+                "period": _json(list(period)),
+                "figures": stats.num_rows,
+            }
+        )
+        return entry
+    for table in located:
+        entry["tables"].append(_one_table(b, sheet, table, lineage_base, exported_at))
+    return entry
+
+
+def _pair_subject(lines: list[str]) -> str | None:
+    """The subject of a label|value table: a 全区/全县-like word from its lines."""
+    for line in lines:
+        for word in ("全区", "全县", "全市", "全旗", "全州", "全盟"):
+            if word in line:
+                return word
+    return None
+
+
+def _one_table(
+    b: _Builder,
+    sheet: SheetLike,
+    table: LocatedTable,
+    lineage_base: dict[str, Any],
+    file_exported_at: datetime | None,
+) -> dict[str, Any]:
+    hint_text = " ".join([*table.titles, sheet.name, b.ctx.file_name])
+    dataset = classify(table.columns, hint_text)
+    info = describe(table)
+    info["dataset"] = dataset
+    exported_at = table.exported_at or file_exported_at
+    lineage = Lineage(**lineage_base, exported_at=exported_at)
+    texts = [*table.titles, *table.footnotes, sheet.name, b.ctx.file_name]
+    if dataset is None:
+        info["note"] = "headers match no dataset well enough; table skipped"
+        b.problems.append(
+            f"{b.where(sheet.name, table.header_rows[0])}: a header row was found but its "
+            f"columns ({', '.join(c.header for c in table.columns)}) match no dataset; skipped"
+        )
+        return info
+    if dataset == "summary":
+        period = parse_period(texts)
+        stats, issues, metrics = summary_stats(table, lineage, period, hint_dataset(hint_text))
+        checks = summary_checks(table, metrics)
+        b.add("reported_stats", stats)
+        b.add("cell_issues", issues)
+        b.add("reconciliation", reconciliation_table(checks, lineage, sheet.name))
+        b.rows += stats.num_rows
+        info["column_mapping"] = {m.header: m.metric for m in metrics}
+        info["metric_datasets"] = sorted({metric_dataset(m.metric, None) for m in metrics})
+        info["unmapped_headers"] = [
+            c.header for c in table.columns if c.index not in {m.index for m in metrics}
+        ]
+        info["period"] = _json(list(period))
+        info["figures"] = stats.num_rows
+    else:
+        mapping = map_columns(table.columns, dataset)
+        detail, issues = build_detail(table, mapping, lineage)
+        checks = detail_checks(table, dataset, mapping.columns)
+        b.add(DETAIL_TABLES[dataset], detail)
+        b.add("cell_issues", issues)
+        b.add("reconciliation", reconciliation_table(checks, lineage, sheet.name))
+        b.rows += detail.num_rows
+        b.detail_datasets.append(dataset)
+        info["column_mapping"] = {mapping.headers[i]: c for i, c in mapping.columns.items()}
+        info["unmapped_headers"] = mapping.unmapped
+    info["cell_issues"] = issues.num_rows
+    info["first_issues"] = issues.slice(0, REPORT_ISSUES).to_pylist()
+    info["reconciliation"] = [
+        {
+            "row": c.row,
+            "subject": c.subject,
+            "metric": c.metric,
+            "reported": c.reported,
+            "computed": c.computed,
+            "is_match": c.is_match,
+        }
+        for c in checks
+    ]
+    for c in checks:
+        if not c.is_match:
+            b.problems.append(
+                f"{b.where(sheet.name, c.row, c.metric_label)}: reported total {c.reported:g} "
+                f"but the rows add up to {c.computed:g}"
+            )
+    if issues.num_rows:
+        first = issues.slice(0, 1).to_pylist()[0]
+        b.problems.append(
+            f"{b.where(sheet.name, first['source_row'], first['column_name'])}: "
+            f"{issues.num_rows} cell(s) could not be read, e.g. {first['value']!r}: "
+            f"{first['problem']}"
+        )
+    return info
+
+
+def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
+    """Find, classify and map every table of a file's sheets into landing tables.
+
+    Hidden sheets are used only when no visible sheet holds data. Raises ExtractionError when no
+    sheet holds a recognisable table.
+    """
+    b = _Builder(ctx)
+    lineage_base = {
+        "sha256": ctx.sha256,
+        "source_file": ctx.rel_path,
+        "region_code": ctx.region_code,
+        "file_modified_at": ctx.file_modified_at,
+    }
+    file_exported_at = _file_exported_at(sheets)
+    visible = [s for s in sheets if not s.hidden]
+    hidden = [s for s in sheets if s.hidden]
+    used_hidden = False
+    for group in (visible, hidden):
+        for sheet in group:
+            entry = _sheet_tables(b, sheet, lineage_base, file_exported_at)
+            if entry is None:
+                b.report_sheets.append(
+                    {"sheet": sheet.name, "hidden": sheet.hidden, "tables": [], "note": "no table"}
+                )
+                continue
+            b.report_sheets.append(entry)
+            b.sheets_used.append(sheet.name)
+        if b.sheets_used:
+            used_hidden = group is hidden and bool(hidden)
+            break
+    if not b.sheets_used:
+        names = ", ".join(s.name for s in sheets) or "(none)"
+        raise ExtractionError(
+            f"{ctx.rel_path}: no table with recognisable headers in sheets {names}"
+        )
+    tables = {name: pa.concat_tables(parts) for name, parts in b.parts.items() if parts}
+    exported_at = file_exported_at
+    if b.detail_datasets:
+        dataset: str | None = max(set(b.detail_datasets), key=b.detail_datasets.count)
+    elif "reported_stats" in tables:
+        dataset = "summary"
+    else:
+        dataset = None
+    report = {
+        "file": ctx.rel_path,
+        "dataset": dataset,
+        "exported_at": _json(exported_at),
+        "sheets_used": b.sheets_used,
+        "used_hidden_sheets": used_hidden,
+        "rows": b.rows,
+        "rows_by_table": {k: v.num_rows for k, v in tables.items()},
+        "sheets": _json(b.report_sheets),
+        "problems": b.problems,
+    }
+    if used_hidden:
+        b.problems.append(
+            f"{ctx.rel_path}: no visible sheet holds data; used hidden sheet(s) "
+            + ", ".join(b.sheets_used)
+        )
+    return Extraction(dataset, exported_at, tables, b.sheets_used, b.rows, b.problems, report)
+
+
+def _file_exported_at(sheets: list[SheetLike]) -> datetime | None:
+    """The export time (导出时间) the first sheet states above or below its data, else None.
+
+    Sheets of one export share it, so a month sheet without the line still gets the time.
+    """
+    for sheet in sheets:
+        n = sheet.grid.num_rows
+        for start in (0, max(HEAD_SCAN, n - TAIL_SCAN)):
+            part = normalize_grid(sheet.grid.slice(start, HEAD_SCAN))
+            cols = [c.to_pylist() for c in part.columns]
+            lines = [list(r) for r in zip(*cols, strict=True)]
+            _, meta, _ = parse_preamble(lines)
+            found = exported_at_of(meta, [])
+            if found is not None:
+                return found
+    return None

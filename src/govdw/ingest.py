@@ -1,0 +1,434 @@
+"""Parse dropped files safely in worker processes and load them into the build database.
+
+`parse_file` turns one file into landing tables (sniff → read → extract) and never raises;
+`parse_files` runs it in a process pool with a time and memory limit per file, so a hostile or
+broken file costs one quarantined result, never the run; `ingest_dir` decides what needs
+parsing (unchanged, duplicate, no region) and is the single writer of the landing schema.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from govdw.discover import FileEntry
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file safety limits for parsing untrusted exports."""
+
+    max_file_bytes: int = 512 * 2**20
+    max_uncompressed_bytes: int = 2**30
+    max_seconds: float = 300.0
+    max_memory_mib: int = 4096
+    max_rows: int = 5_000_000
+    max_cols: int = 2_000
+
+
+@dataclass
+class ParseResult:
+    """What parsing one file produced: landing tables, or the reason it was quarantined."""
+
+    rel_path: str
+    sha256: str
+    status: str  # 'loaded' | 'quarantined'
+    error: str | None = None
+    dataset: str | None = None
+    file_kind: str | None = None
+    exported_at: datetime | None = None
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    sheets: list[str] = field(default_factory=list)
+    rows: int = 0
+
+
+@dataclass
+class FileOutcome:
+    """The fate of one discovered file in an ingest run."""
+
+    rel_path: str
+    status: str  # 'loaded' | 'duplicate' | 'quarantined' | 'unchanged'
+    rows: int = 0
+    error: str | None = None
+    duplicate_of: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    """Counts and per-file outcomes of one `ingest_dir` run."""
+
+    files_seen: int = 0
+    parsed: int = 0
+    loaded: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    unchanged: int = 0
+    forgotten: list[str] = field(default_factory=list)
+    rows_by_table: dict[str, int] = field(default_factory=dict)
+    changed: bool = False
+    files: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _quarantined(entry: FileEntry, error: str, kind: str | None = None) -> ParseResult:
+    return ParseResult(entry.rel_path, entry.sha256, "quarantined", error=error, file_kind=kind)
+
+
+def parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
+    """Sniff, read and extract one file into landing tables; any failure becomes 'quarantined'."""
+    from govdw.read import read_workbook
+    from govdw.sniff import sniff
+
+    limits = limits or Limits()
+    kind: str | None = None
+    try:
+        found = sniff(entry.path, limits)
+        if found.kind is None:
+            return _quarantined(entry, f"{entry.rel_path}: {found.problem}")
+        kind = found.kind
+        sheets = read_workbook(
+            entry.path,
+            found.kind,
+            limits,
+            encoding=found.encoding,
+            delimiter=found.delimiter,
+            label=entry.rel_path,
+        )
+        if entry.region_code is None:
+            return _quarantined(entry, f"{entry.rel_path}: {entry.region_error}", kind)
+        from govdw.extract import ExtractionError, FileContext, extract
+
+        ctx = FileContext(
+            rel_path=entry.rel_path,
+            sha256=entry.sha256,
+            region_code=entry.region_code,
+            file_modified_at=entry.modified_at,
+            file_name=entry.path.name,
+        )
+        try:
+            extraction = extract(cast("list[Any]", sheets), ctx)
+        except ExtractionError as exc:
+            return _quarantined(entry, _name_file(entry, str(exc)), kind)
+        report = dict(extraction.report)
+        report.setdefault("kind", kind)
+        return ParseResult(
+            rel_path=entry.rel_path,
+            sha256=entry.sha256,
+            status="loaded",
+            dataset=extraction.dataset,
+            file_kind=kind,
+            exported_at=extraction.exported_at,
+            tables={k: v for k, v in extraction.tables.items() if v.num_rows},
+            report=report,
+            sheets=list(extraction.sheets_used),
+            rows=extraction.rows,
+        )
+    except (ValueError, OSError) as exc:
+        log.debug("parsing %s failed", entry.rel_path, exc_info=True)
+        return _quarantined(entry, _name_file(entry, str(exc)), kind)
+    except MemoryError:
+        return _quarantined(
+            entry, f"{entry.rel_path}: the parser ran out of memory; split the export", kind
+        )
+    except Exception as exc:
+        log.debug("parsing %s crashed", entry.rel_path, exc_info=True)
+        return _quarantined(
+            entry,
+            f"{entry.rel_path}: unexpected parser error ({type(exc).__name__}: {exc}); "
+            "please report this file to the govdw maintainers",
+            kind,
+        )
+
+
+def _name_file(entry: FileEntry, message: str) -> str:
+    """Make sure an error names the file, without naming it twice."""
+    if entry.rel_path in message or entry.path.name in message:
+        return message
+    return f"{entry.rel_path}: {message}"
+
+
+# --------------------------------------------------------------------------- worker pool
+
+
+def _worker_init(max_memory_mib: int) -> None:
+    """Cap the worker's address space so a runaway file fails with MemoryError, not the host."""
+    try:
+        import resource
+
+        limit = max_memory_mib * 2**20
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):  # not on this platform: run without the cap
+        pass
+    logging.getLogger().setLevel(logging.WARNING)
+
+
+def _new_pool(workers: int, limits: Limits) -> cf.ProcessPoolExecutor:
+    # forkserver/spawn: never fork a parent that may hold DuckDB or Dagster threads.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    return cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context(method),
+        initializer=_worker_init,
+        initargs=(limits.max_memory_mib,),
+        max_tasks_per_child=20,  # bounds fragmentation growth across many files
+    )
+
+
+def _kill_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop a pool whose worker overran or died: its processes are ours, killed by pid."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.join(5)
+
+
+def parse_files(
+    entries: Iterable[FileEntry],
+    workers: int | None = None,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
+    parser: Callable[[FileEntry, Limits], ParseResult] | None = None,
+) -> Iterator[ParseResult]:
+    """Parse files in worker processes (one per core), yielding results as they finish.
+
+    Each file gets `limits.max_seconds`; an overrun or a dead worker quarantines that file and
+    the pool is rebuilt for the rest. `workers=0` parses in this process (for debugging).
+    `parser` (default `parse_file`, must be picklable) exists for tests of the pool itself.
+    """
+    parser = parser or parse_file
+    limits = limits or Limits()
+    todo = list(entries)
+    total = len(todo)
+    started = time.monotonic()
+    done = 0
+
+    def report(result: ParseResult) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            elapsed = time.monotonic() - started
+            progress(
+                {
+                    "files_done": done,
+                    "files_total": total,
+                    "file": result.rel_path,
+                    "status": result.status,
+                    "rows": result.rows,
+                    "elapsed": elapsed,
+                    "eta": elapsed / done * (total - done) if done else None,
+                }
+            )
+
+    if workers == 0:
+        for entry in todo:
+            result = parser(entry, limits)
+            report(result)
+            yield result
+        return
+    n = max(1, min(workers or os.cpu_count() or 1, total or 1))
+    yield from _parse_in_pool(todo, n, limits, report, parser)
+
+
+def _parse_in_pool(
+    todo: list[FileEntry],
+    n: int,
+    limits: Limits,
+    report: Callable[[ParseResult], None],
+    parser: Callable[[FileEntry, Limits], ParseResult],
+) -> Iterator[ParseResult]:
+    queue = list(reversed(todo))  # pop() from the end keeps rel_path order
+    suspects: list[FileEntry] = []  # in flight when a worker died: retried one at a time
+    pool = _new_pool(n, limits)
+    running: dict[cf.Future[ParseResult], tuple[FileEntry, float]] = {}
+    try:
+        while queue or running or suspects:
+            isolate = bool(suspects) and not running
+            width = 1 if suspects else n
+            while len(running) < width and (suspects if isolate else queue):
+                entry = suspects.pop() if isolate else queue.pop()
+                running[pool.submit(parser, entry, limits)] = (entry, time.monotonic())
+                if isolate:
+                    break
+            if not running:
+                continue
+            now = time.monotonic()
+            wait_for = max(0.05, min(s + limits.max_seconds for _, s in running.values()) - now)
+            finished, _ = cf.wait(running, timeout=wait_for, return_when=cf.FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                entry, _start = running.pop(fut)
+                try:
+                    result = fut.result()
+                except cf.process.BrokenProcessPool:
+                    broken = True
+                    if isolate:
+                        result = _quarantined(
+                            entry,
+                            f"{entry.rel_path}: the parser crashed (out of memory?) while reading "
+                            "this file; check that it opens in Excel, or split it",
+                        )
+                    else:
+                        suspects.append(entry)
+                        continue
+                except Exception as exc:  # pickling or pool errors: never lose the file
+                    result = _quarantined(entry, f"{entry.rel_path}: the parser failed ({exc})")
+                report(result)
+                yield result
+            now = time.monotonic()
+            overdue = [f for f, (_, s) in running.items() if now - s > limits.max_seconds]
+            if broken or overdue:
+                for fut in overdue:
+                    entry, _ = running.pop(fut)
+                    result = _quarantined(
+                        entry,
+                        f"{entry.rel_path}: parsing took longer than {limits.max_seconds:.0f} s; "
+                        "split the export into smaller files",
+                    )
+                    report(result)
+                    yield result
+                # Whatever else was in flight on the killed pool runs again on the new one.
+                for entry, _ in list(running.values()):
+                    (suspects if broken else queue).append(entry)
+                running.clear()
+                _kill_pool(pool)
+                pool = _new_pool(n, limits)
+    finally:
+        if running:
+            _kill_pool(pool)
+        else:
+            pool.shutdown(wait=True)
+
+
+# --------------------------------------------------------------------------- ingest_dir
+
+
+def ingest_dir(
+    raw_dir: Path,
+    build_db: Path,
+    *,
+    full_refresh: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    only: set[str] | None = None,
+    limits: Limits | None = None,
+) -> IngestSummary:
+    """Bring the landing schema of `build_db` up to date with the files under `raw_dir`."""
+    import duckdb
+
+    from govdw import load
+    from govdw.discover import discover
+
+    started = time.monotonic()
+    summary = IngestSummary()
+    build_db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(build_db))
+    try:
+        if full_refresh:
+            con.execute("drop schema if exists landing cascade")
+        load.ensure_schema(con)
+        entries = discover(Path(raw_dir))
+        current = {e.rel_path: e.sha256 for e in entries}
+        present = set(current)
+        if only is not None:
+            entries = [e for e in entries if e.rel_path in only]
+        summary.files_seen = len(entries)
+        states = load.file_states(con)
+        # sha256 -> rel_path of the file that owns those bytes: loaded files still holding the
+        # bytes they were loaded with come first, then new files in rel_path order.
+        owner: dict[str, str] = {}
+        for path, (sha, status) in sorted(states.items()):
+            if status == "loaded" and current.get(path) == sha:
+                owner.setdefault(sha, path)
+        to_parse: list[FileEntry] = []
+        duplicates: list[tuple[FileEntry, str]] = []
+        for entry in entries:
+            state = states.get(entry.rel_path)
+            if state is not None and state[0] == entry.sha256 and state[1] != "duplicate":
+                summary.unchanged += 1
+                summary.files.append(FileOutcome(entry.rel_path, "unchanged"))
+                continue
+            first = owner.get(entry.sha256)
+            if first is not None and first != entry.rel_path:
+                duplicates.append((entry, first))
+                continue
+            if entry.region_code is None:
+                error = (
+                    f"{entry.rel_path}: {entry.region_error or 'the folder names no known region'}"
+                )
+                load.mark_quarantined(con, entry, error)
+                summary.quarantined += 1
+                summary.changed = True
+                summary.files.append(FileOutcome(entry.rel_path, "quarantined", error=error))
+                continue
+            owner[entry.sha256] = entry.rel_path
+            to_parse.append(entry)
+
+        outcome_of: dict[str, ParseResult] = {}
+        by_path = {e.rel_path: e for e in to_parse}
+        for result in parse_files(to_parse, workers=workers, progress=progress, limits=limits):
+            entry = by_path[result.rel_path]
+            load.write_result(con, entry, result)
+            outcome_of[result.rel_path] = result
+            summary.parsed += 1
+            summary.changed = True
+            if result.status == "loaded":
+                summary.loaded += 1
+                for name, table in result.tables.items():
+                    summary.rows_by_table[name] = (
+                        summary.rows_by_table.get(name, 0) + table.num_rows
+                    )
+            else:
+                summary.quarantined += 1
+            summary.files.append(
+                FileOutcome(result.rel_path, result.status, result.rows, result.error)
+            )
+
+        for entry, first in duplicates:
+            original = outcome_of.get(first)
+            if original is not None and original.status != "loaded":
+                error = (
+                    f"{entry.rel_path}: same bytes as {first}, which was quarantined: "
+                    f"{original.error}"
+                )
+                load.mark_quarantined(con, entry, error)
+                summary.quarantined += 1
+                summary.files.append(FileOutcome(entry.rel_path, "quarantined", error=error))
+            else:
+                if states.get(entry.rel_path) != (entry.sha256, "duplicate"):
+                    summary.changed = True
+                load.mark_duplicate(con, entry, first)
+                summary.duplicate += 1
+                summary.files.append(FileOutcome(entry.rel_path, "duplicate", duplicate_of=first))
+
+        if only is None:
+            summary.forgotten = load.forget_missing(con, present)
+            summary.changed = summary.changed or bool(summary.forgotten)
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    summary.seconds = time.monotonic() - started
+    return summary

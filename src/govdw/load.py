@@ -1,0 +1,195 @@
+"""The single writer of the `landing` schema: Arrow tables in, one transaction per file.
+
+DDL is derived from the Arrow schemas in `govdw.landing`, so the loader, the extractor and dbt
+cannot disagree about a column. Rows go in through registered Arrow tables (`insert … select`),
+never row by row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import duckdb
+import pyarrow as pa
+
+from govdw.landing import FILES, PER_FILE_TABLES, TABLES
+
+if TYPE_CHECKING:
+    from govdw.discover import FileEntry
+    from govdw.ingest import ParseResult
+
+SCHEMA = "landing"
+
+_DUCKDB_TYPES: dict[pa.DataType, str] = {
+    pa.string(): "varchar",
+    pa.large_string(): "varchar",
+    pa.int8(): "tinyint",
+    pa.int16(): "smallint",
+    pa.int32(): "integer",
+    pa.int64(): "bigint",
+    pa.float32(): "float",
+    pa.float64(): "double",
+    pa.bool_(): "boolean",
+    pa.date32(): "date",
+    pa.timestamp("us"): "timestamp",
+}
+
+
+def duckdb_type(dtype: pa.DataType) -> str:
+    """The DuckDB column type for an Arrow type used in a landing schema."""
+    try:
+        return _DUCKDB_TYPES[dtype]
+    except KeyError:
+        raise ValueError(f"no DuckDB type mapped for Arrow type {dtype}") from None
+
+
+def create_table_sql(name: str, schema: pa.Schema) -> str:
+    """`create table if not exists landing.<name> (…)` derived from an Arrow schema."""
+    cols = ", ".join(f'"{f.name}" {duckdb_type(f.type)}' for f in schema)
+    return f"create table if not exists {SCHEMA}.{name} ({cols})"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema `landing` and every landing table that does not exist yet."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    for name, schema in TABLES.items():
+        con.execute(create_table_sql(name, schema))
+
+
+def known_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """sha256 -> file_path of every loaded file (the first path when several share bytes)."""
+    rows = con.execute(
+        f"select sha256, min(file_path) from {SCHEMA}.files where status = 'loaded' group by sha256"
+    ).fetchall()
+    return {sha: path for sha, path in rows}
+
+
+def file_states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """file_path -> (sha256, status) of every file recorded in landing.files."""
+    rows = con.execute(f"select file_path, sha256, status from {SCHEMA}.files").fetchall()
+    return {path: (sha, status) for path, sha, status in rows}
+
+
+def _conform(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
+    """Select and cast `table` to exactly the landing schema (order and types)."""
+    missing = [f.name for f in schema if f.name not in table.column_names]
+    if missing:
+        raise ValueError(f"landing.{name}: result lacks columns {', '.join(missing)}")
+    return table.select(schema.names).cast(schema)
+
+
+def _files_row(
+    entry: FileEntry,
+    *,
+    status: str,
+    rows: int = 0,
+    error: str | None = None,
+    duplicate_of: str | None = None,
+    dataset: str | None = None,
+    file_kind: str | None = None,
+    sheets: str | None = None,
+    exported_at: datetime | None = None,
+) -> pa.Table:
+    row = {
+        "file_path": entry.rel_path,
+        "sha256": entry.sha256,
+        "size_bytes": entry.size_bytes,
+        "region_code": entry.region_code,
+        "dataset": dataset,
+        "status": status,
+        "rows": rows,
+        "error": error,
+        "duplicate_of": duplicate_of,
+        "loaded_at": datetime.now().replace(microsecond=0),
+        "file_modified_at": entry.modified_at,
+        "file_kind": file_kind,
+        "sheets": sheets,
+        "exported_at": exported_at,
+    }
+    return pa.Table.from_pylist([row], schema=FILES)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    view = f"_govdw_in_{name}"
+    con.register(view, table)
+    try:
+        cols = ", ".join(f'"{c}"' for c in table.column_names)
+        con.execute(f"insert into {SCHEMA}.{name} ({cols}) select {cols} from {view}")
+    finally:
+        con.unregister(view)
+
+
+def _replace_file(
+    con: duckdb.DuckDBPyConnection,
+    entry: FileEntry,
+    tables: dict[str, pa.Table],
+    files_row: pa.Table,
+) -> None:
+    con.execute("begin transaction")
+    try:
+        for name in PER_FILE_TABLES:
+            con.execute(f"delete from {SCHEMA}.{name} where source_file = ?", [entry.rel_path])
+        for name, table in tables.items():
+            if name not in PER_FILE_TABLES:
+                raise ValueError(f"{entry.rel_path}: unknown landing table {name!r}")
+            if table.num_rows:
+                _insert(con, name, _conform(table, TABLES[name], name))
+        con.execute(f"delete from {SCHEMA}.files where file_path = ?", [entry.rel_path])
+        _insert(con, "files", files_row)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def write_result(con: duckdb.DuckDBPyConnection, entry: FileEntry, result: ParseResult) -> None:
+    """Replace the file's rows in every landing table and its landing.files row, atomically."""
+    loaded = result.status == "loaded"
+    dataset = result.dataset
+    if loaded and dataset is None:
+        dataset = "summary" if "reported_stats" in result.tables else None
+    files_row = _files_row(
+        entry,
+        status=result.status,
+        rows=result.rows if loaded else 0,
+        error=result.error,
+        dataset=dataset,
+        file_kind=result.file_kind,
+        sheets=",".join(result.sheets) or None,
+        exported_at=result.exported_at,
+    )
+    _replace_file(con, entry, result.tables if loaded else {}, files_row)
+
+
+def mark_duplicate(con: duckdb.DuckDBPyConnection, entry: FileEntry, duplicate_of: str) -> None:
+    """Record `entry` as a byte-for-byte copy of the loaded file `duplicate_of` (no rows)."""
+    _replace_file(con, entry, {}, _files_row(entry, status="duplicate", duplicate_of=duplicate_of))
+
+
+def mark_quarantined(
+    con: duckdb.DuckDBPyConnection, entry: FileEntry, error: str, file_kind: str | None = None
+) -> None:
+    """Record `entry` as quarantined with a human-readable `error` (and drop any old rows)."""
+    _replace_file(
+        con, entry, {}, _files_row(entry, status="quarantined", error=error, file_kind=file_kind)
+    )
+
+
+def forget_missing(con: duckdb.DuckDBPyConnection, present_rel_paths: set[str]) -> list[str]:
+    """Remove every trace of files no longer under raw/; returns their paths, sorted."""
+    known = [r[0] for r in con.execute(f"select file_path from {SCHEMA}.files").fetchall()]
+    gone = sorted(set(known) - set(present_rel_paths))
+    if not gone:
+        return []
+    con.execute("begin transaction")
+    try:
+        for path in gone:
+            for name in PER_FILE_TABLES:
+                con.execute(f"delete from {SCHEMA}.{name} where source_file = ?", [path])
+            con.execute(f"delete from {SCHEMA}.files where file_path = ?", [path])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return gone

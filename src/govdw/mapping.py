@@ -1,0 +1,320 @@
+"""Classify a located table (hotline / service / evaluation detail, or a summary table), map its
+headers to canonical columns and build the typed landing Arrow table, privacy applied first.
+
+Everything after header matching is column-wise pyarrow work: no per-row Python on detail data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from govdw import landing, settings, values, vocab
+from govdw.tables import Column, LocatedTable
+
+#: Dataset name -> landing table.
+DETAIL_TABLES = {
+    "hotline": "hotline_orders",
+    "service": "service_cases",
+    "evaluation": "evaluations",
+}
+
+#: Words in titles, sheet and file names that hint at a dataset (tie-breakers only).
+HINTS = (
+    ("evaluation", ("好差评", "评价")),
+    ("service", ("办件",)),
+    ("hotline", ("热线", "工单", "12345")),
+)
+
+_DATETIME = {
+    "received_at",
+    "dispatched_at",
+    "accepted_at",
+    "due_at",
+    "closed_at",
+    "completed_at",
+    "evaluated_at",
+}
+_TEXT = {
+    "source_order_id",
+    "source_case_id",
+    "source_evaluation_id",
+    "handling_unit",
+    "item_name",
+    "department",
+    "admin_level",
+}
+_INT = {"supervised_count", "promised_working_days"}
+_MASKED = {"content": "content_masked", "comment": "comment_masked"}
+#: Identifying columns: never stored; the first present one (phone before name) feeds the key.
+_PII = {
+    "hotline": (
+        ("caller_phone", "caller_name"),
+        ("caller_id_number", "caller_address"),
+        "caller_key",
+    ),
+    "service": (("applicant_phone", "applicant_name"), ("applicant_id_number",), "applicant_key"),
+    "evaluation": ((), ("evaluator_name", "evaluator_phone"), None),
+}
+_TRUE = {"是", "重办", "true", "1", "y", "yes", "已重办"}
+_FALSE = {"否", "false", "0", "n", "no", "未重办", "非重办"}
+
+_PROBLEM_TEXT = {
+    "datetime": "not a date/time",
+    "int": "not a whole number",
+    "bool": "not a yes/no value (是/否)",
+    "appeal_type": "not a known appeal type (诉求类型)",
+    "hotline_status": "not a known order status (办理状态)",
+    "case_status": "not a known case status (办件状态)",
+    "rating_label": "not a known rating (满意度: 非常满意 … 非常不满意)",
+}
+
+
+@dataclass
+class Lineage:
+    """Values every row of one file carries (the sheet comes from the table)."""
+
+    sha256: str
+    source_file: str
+    region_code: str
+    exported_at: datetime | None
+    file_modified_at: datetime | None
+
+
+@dataclass
+class Mapping:
+    """Header -> canonical column for one table."""
+
+    dataset: str
+    columns: dict[int, str]  # grid column index -> canonical name
+    headers: dict[int, str]  # grid column index -> header as written
+    unmapped: list[str]
+
+
+@cache
+def _inverted(dataset: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for canonical, keys in vocab.columns(dataset).items():
+        for key in keys:
+            out.setdefault(key, canonical)
+    return out
+
+
+def _lookup(col: Column, table: dict[str, str]) -> str | None:
+    """Match parent/child first, then the child alone (merged two-row headers)."""
+    for key in (col.key, col.child_key):
+        if key and key in table:
+            return table[key]
+    return None
+
+
+def match_metric(col: Column) -> str | None:
+    """The metric code of a summary-table header, or None."""
+    return _lookup(col, vocab.summary_metrics())
+
+
+def map_columns(columns: list[Column], dataset: str) -> Mapping:
+    """Map each header to a canonical column of `dataset`; the first of duplicates wins."""
+    table = _inverted(dataset)
+    mapped: dict[int, str] = {}
+    unmapped: list[str] = []
+    taken: set[str] = set()
+    ignore = set(vocab.ignore_headers())
+    for col in columns:
+        canonical = _lookup(col, table)
+        if canonical is None or canonical in taken:
+            if col.key not in ignore:
+                unmapped.append(col.header)
+            continue
+        taken.add(canonical)
+        mapped[col.index] = canonical
+    return Mapping(dataset, mapped, {c.index: c.header for c in columns}, unmapped)
+
+
+def hint_dataset(text: str) -> str | None:
+    """A dataset suggested by a title, sheet or file name (热线/工单, 办件, 好差评/评价)."""
+    for dataset, words in HINTS:
+        if any(w in text for w in words):
+            return dataset
+    return None
+
+
+def subject_column(columns: list[Column]) -> Column | None:
+    """The subject column of a summary table: a 单位/层级/… header, else the first plain one."""
+    subjects = set(vocab.subject_headers())
+    ignore = set(vocab.ignore_headers())
+    for col in columns[:3]:
+        if col.key in subjects:
+            return col
+    for col in columns[:3]:
+        if col.key not in ignore and match_metric(col) is None:
+            return col
+    return None
+
+
+def classify(columns: list[Column], hint: str = "") -> str | None:
+    """'hotline' | 'service' | 'evaluation' | 'summary' | None from the header words.
+
+    A detail dataset wins by how many distinct canonical columns its vocabulary matches; a summary
+    table needs a subject column and more metric headers than any detail vocabulary matches.
+    """
+    scores = {ds: len(set(map_columns(columns, ds).columns.values())) for ds in DETAIL_TABLES}
+    metrics = sum(1 for c in columns if match_metric(c) is not None)
+    best = max(scores.values())
+    if metrics >= 1 and metrics >= best and subject_column(columns) is not None:
+        return "summary"
+    if best < 2:
+        return None
+    leaders = [ds for ds, s in scores.items() if s == best]
+    if len(leaders) == 1:
+        return leaders[0]
+    hinted = hint_dataset(hint)
+    return hinted if hinted in leaders else leaders[0]
+
+
+def constant(value: Any, type_: pa.DataType, n: int) -> pa.Array:
+    """An array of `n` copies of `value`."""
+    if value is None:
+        return pa.nulls(n, type_)
+    return pc.fill_null(pa.nulls(n, type_), pa.scalar(value, type_))
+
+
+def _text(norm: pa.Array) -> pa.Array:
+    """Normalised text with empty markers (-, 无, /) as null."""
+    markers = pa.array(list(vocab.empty_markers()), pa.string())
+    return pc.if_else(pc.is_in(norm, value_set=markers), pa.scalar(None, pa.string()), norm)
+
+
+def _bool(norm: pa.Array) -> tuple[pa.Array, pa.Array]:
+    lower = pc.utf8_lower(_text(norm))
+    is_true = pc.is_in(lower, value_set=pa.array(sorted(_TRUE)))
+    is_false = pc.is_in(lower, value_set=pa.array(sorted(_FALSE)))
+    out = pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
+    problems = pc.and_(pc.is_valid(lower), pc.is_null(out))
+    return out, pc.fill_null(problems, False)
+
+
+_RATING = pa.array(list(values.RATING_LABELS.values()), pa.string())
+_RATING_VALUE = pa.array(list(values.RATING_LABELS.keys()), pa.int8())
+
+
+class _Issues:
+    """Collects cell issues column-wise."""
+
+    def __init__(self, table: LocatedTable, lineage: Lineage) -> None:
+        self.table = table
+        self.lineage = lineage
+        self.parts: list[pa.Table] = []
+
+    def add(self, col: int, header: str, target: str, problems: pa.Array, why: str) -> None:
+        if not pc.any(problems).as_py():
+            return
+        raw = _col(self.table.raw, col).filter(problems)
+        rows = self.table.rows.filter(problems)
+        n = len(rows)
+        self.parts.append(
+            pa.table(
+                [
+                    constant(self.lineage.sha256, pa.string(), n),
+                    constant(self.lineage.source_file, pa.string(), n),
+                    constant(self.table.sheet, pa.string(), n),
+                    rows.cast(pa.int32()),
+                    constant(header, pa.string(), n),
+                    constant(target, pa.string(), n),
+                    raw,
+                    constant(why, pa.string(), n),
+                ],
+                schema=landing.CELL_ISSUES,
+            )
+        )
+
+    def result(self) -> pa.Table:
+        if not self.parts:
+            return landing.empty_table("cell_issues")
+        return pa.concat_tables(self.parts)
+
+
+def _col(t: pa.Table, index: int) -> pa.Array:
+    c = t.column(f"c{index}")
+    return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+
+
+def lineage_columns(lineage: Lineage, sheet: str, rows: pa.Array) -> dict[str, pa.Array]:
+    """The landing lineage columns for `rows` (sheet row numbers)."""
+    n = len(rows)
+    return {
+        "sha256": constant(lineage.sha256, pa.string(), n),
+        "source_file": constant(lineage.source_file, pa.string(), n),
+        "source_sheet": constant(sheet, pa.string(), n),
+        "source_row": rows.cast(pa.int32()),
+        "region_code": constant(lineage.region_code, pa.string(), n),
+        "exported_at": constant(lineage.exported_at, pa.timestamp("us"), n),
+        "file_modified_at": constant(lineage.file_modified_at, pa.timestamp("us"), n),
+    }
+
+
+def _status_kind(dataset: str) -> str:
+    return "hotline_status" if dataset == "hotline" else "case_status"
+
+
+def build_detail(
+    table: LocatedTable, mapping: Mapping, lineage: Lineage
+) -> tuple[pa.Table, pa.Table]:
+    """(landing table of the detail dataset, cell_issues) for one located table."""
+    from govdw import privacy  # the privacy module is its own concern; imported where used
+
+    dataset = mapping.dataset
+    schema = landing.TABLES[DETAIL_TABLES[dataset]]
+    n = len(table.rows)
+    issues = _Issues(table, lineage)
+    out: dict[str, pa.Array] = lineage_columns(lineage, table.sheet, table.rows)
+    by_name = {canonical: idx for idx, canonical in mapping.columns.items()}
+
+    def issue(canonical: str, problems: pa.Array, why: str) -> None:
+        idx = by_name[canonical]
+        issues.add(idx, mapping.headers[idx], canonical, problems, why)
+
+    for canonical, idx in by_name.items():
+        norm = _col(table.norm, idx)
+        if canonical in _DATETIME:
+            parsed, problems = values.parse_datetime_array(norm)
+            out[canonical] = parsed.cast(pa.timestamp("us"))
+            issue(canonical, problems, _PROBLEM_TEXT["datetime"])
+        elif canonical in _TEXT:
+            out[canonical] = _text(norm)
+        elif canonical in _INT:
+            parsed, problems = values.parse_int_array(norm)
+            out[canonical] = parsed.cast(pa.int32())
+            issue(canonical, problems, _PROBLEM_TEXT["int"])
+        elif canonical == "is_redone":
+            parsed, problems = _bool(norm)
+            out[canonical] = parsed
+            issue(canonical, problems, _PROBLEM_TEXT["bool"])
+        elif canonical in ("appeal_type", "category", "channel", "status"):
+            kind = _status_kind(dataset) if canonical == "status" else canonical
+            parsed, problems = values.canonical_label_array(kind, norm)
+            out[canonical] = parsed
+            issue(canonical, problems, _PROBLEM_TEXT.get(kind, "unknown value"))
+        elif canonical in ("satisfaction_label", "rating_label"):
+            parsed, problems = values.canonical_label_array("rating_label", norm)
+            out[canonical] = parsed
+            issue(canonical, problems, _PROBLEM_TEXT["rating_label"])
+            if canonical == "rating_label":
+                out["rating"] = pc.take(_RATING_VALUE, pc.index_in(parsed, value_set=_RATING))
+        elif canonical in _MASKED:
+            out[_MASKED[canonical]] = privacy.mask_text_array(_text(norm))
+
+    key_sources, _dropped, key_name = _PII[dataset]
+    if key_name is not None:
+        present = [_text(_col(table.norm, by_name[c])) for c in key_sources if c in by_name]
+        if present:
+            source = pc.coalesce(*present) if len(present) > 1 else present[0]
+            out[key_name] = privacy.keyed_hash(source, settings.pii_key())
+
+    arrays = [out[f.name].cast(f.type) if f.name in out else pa.nulls(n, f.type) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema), issues.result()

@@ -1,0 +1,632 @@
+"""Cell value parsing: text normalisation, dates, numbers, rates and canonical labels.
+
+Every parser exists twice: a scalar function for single cells (headers, titles, summary tables)
+and a vectorized one over a pyarrow string array for detail columns. The vectorized parsers return
+``(values, problems)``, where ``problems`` marks non-empty inputs that could not be parsed, and give
+exactly the scalar result for every element (the tests check this on random input). They run the
+common shapes through pyarrow.compute and send only the rare leftovers (full-width digits,
+traditional script) through Python, once per distinct value.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from govdw import vocab
+
+
+class ValueProblem(ValueError):
+    """A cell value that cannot be read as the expected type; the message says why."""
+
+
+# --------------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------------
+
+#: Full-width ASCII block (！ … ～) -> ASCII, ideographic space -> space.
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+_FULLWIDTH_CLASS = "[\uff01-\uff5e\u3000]"
+
+#: Horizontal whitespace collapsed to one space. Listed explicitly because Python's and RE2's
+#: ``\s`` disagree on non-ASCII spaces, and the scalar and vectorized paths must agree.
+_HSPACE = " \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff"
+_HSPACE_RUN = f"[{_HSPACE}]+"
+#: Trimmed from both ends: horizontal space plus line breaks.
+_TRIM = f"^[{_HSPACE}\r\n]+|[{_HSPACE}\r\n]+$"
+_ALL_SPACE = f"[{_HSPACE}\r\n]+"
+_HEADER_DROP = f"[{_HSPACE}\r\n()（）:：*#]+"
+
+_HSPACE_RE = re.compile(_HSPACE_RUN)
+_TRIM_RE = re.compile(_TRIM)
+_ALL_SPACE_RE = re.compile(_ALL_SPACE)
+_HEADER_DROP_RE = re.compile(_HEADER_DROP)
+_FULLWIDTH_RE = re.compile(_FULLWIDTH_CLASS)
+
+
+@functools.cache
+def _t2s() -> Any:
+    """The OpenCC traditional -> simplified converter, built once per process."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@functools.cache
+def _traditional_class() -> str:
+    """A regex character class of every CJK character that t2s changes on its own.
+
+    Rows without such a character skip OpenCC entirely; that is what makes the check cheap.
+    """
+    chars = [chr(i) for i in [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]]
+    converted = _t2s().convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - defensive: OpenCC changed line handling
+        converted = [_t2s().convert(c) for c in chars]
+    changed = "".join(c for c, s in zip(chars, converted, strict=True) if c != s)
+    return f"[{changed}]"
+
+
+@functools.cache
+def _traditional_re() -> re.Pattern[str]:
+    return re.compile(_traditional_class())
+
+
+def _to_simplified(s: str) -> str:
+    if _traditional_re().search(s) is None:
+        return s
+    return str(_t2s().convert(s))
+
+
+def has_traditional(texts: Iterable[str | None]) -> bool:
+    """True when any of the texts holds a traditional-script character (check a sample)."""
+    pattern = _traditional_re()
+    return any(t is not None and pattern.search(t) is not None for t in texts)
+
+
+def normalize_text(s: object, *, convert_script: bool = True) -> str | None:
+    """Trim, full-width -> half-width, traditional -> simplified, collapse spaces; '' -> None."""
+    if s is None:
+        return None
+    text = s if isinstance(s, str) else str(s)
+    text = text.translate(_FULLWIDTH)
+    if convert_script:
+        text = _to_simplified(text)
+    text = _HSPACE_RE.sub(" ", text)
+    text = _TRIM_RE.sub("", text)
+    return text or None
+
+
+def normalize_header(s: object) -> str:
+    """Header form used for matching: normalize_text without any whitespace or ()（）:：*#."""
+    text = normalize_text(s)
+    if text is None:
+        return ""
+    return _HEADER_DROP_RE.sub("", text)
+
+
+@functools.cache
+def _empty_markers_folded() -> frozenset[str]:
+    return frozenset(m.lower() for m in vocab.empty_markers())
+
+
+def is_empty_marker(s: object) -> bool:
+    """True for None, blank text and the placeholders exports use for 'no value' (-, 无, N/A …)."""
+    if s is None:
+        return True
+    if isinstance(s, float) and math.isnan(s):
+        return True
+    # No script conversion: the vectorized check skips it too, and traditional forms (無) are
+    # listed in the vocab instead.
+    text = normalize_text(s, convert_script=False)
+    return text is None or text.lower() in _empty_markers_folded()
+
+
+# --- vectorized text helpers ----------------------------------------------------------------
+
+
+def _as_string_array(a: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """A plain (non-chunked) string array, whatever string-like type came in."""
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks() if a.num_chunks else pa.array([], pa.string())
+    if pa.types.is_dictionary(a.type):
+        a = a.cast(a.type.value_type)
+    if not pa.types.is_string(a.type):
+        a = a.cast(pa.string())
+    return a
+
+
+def _map_where(
+    a: pa.Array, mask: pa.Array, fn: Callable[[str], Any], out_type: pa.DataType
+) -> pa.Array:
+    """Apply a Python function to the rows where ``mask`` is true, once per distinct value.
+
+    The other rows are returned as they are (``a`` must already have type ``out_type``).
+    """
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return a
+    subset = pc.filter(a, mask).dictionary_encode()
+    mapped = pa.array([fn(v) for v in subset.dictionary.to_pylist()], out_type)
+    replacements = pc.take(mapped, subset.indices)
+    return pc.replace_with_mask(a, mask, replacements)
+
+
+def _fullwidth_present(a: pa.Array) -> list[str]:
+    """The full-width characters that occur in ``a`` (a superset when ``a`` is a slice).
+
+    Scans the UTF-8 data buffer with numpy instead of testing 95 characters one by one: Chinese
+    free text nearly always holds full-width punctuation (，：（）), so this runs on most columns.
+    """
+    buffers = a.buffers()
+    if len(buffers) < 3 or buffers[2] is None or a.null_count == len(a):
+        return []
+    data = np.frombuffer(buffers[2], dtype=np.uint8)
+    if data.size < 3:
+        return []
+    first, second, third = data[:-2], data[1:-1], data[2:]
+    # U+FF01..U+FF5E is EF BC 81..EF BD 9E; U+3000 is E3 80 80.
+    found = set()
+    lead = np.flatnonzero((first == 0xEF) & ((second == 0xBC) | (second == 0xBD)))
+    if lead.size:
+        codes = np.unique((second[lead].astype(np.int64) << 8) | third[lead])
+        for code in codes.tolist():
+            try:
+                ch = bytes([0xEF, code >> 8, code & 0xFF]).decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if 0xFF01 <= ord(ch) <= 0xFF5E:
+                found.add(ch)
+    if np.any((first == 0xE3) & (second == 0x80) & (third == 0x80)):
+        found.add("\u3000")
+    return sorted(found)
+
+
+def _fullwidth_array(a: pa.Array) -> pa.Array:
+    for ch in _fullwidth_present(a):
+        a = pc.replace_substring(a, ch, chr(_FULLWIDTH[ord(ch)]))
+    return a
+
+
+#: Rows that need whitespace work: a run of 2+ spaces, an unusual space, or space at either end.
+_SPACE_WORK = f"[{_HSPACE}]{{2,}}|[{_HSPACE.replace(' ', '')}]|^[{_HSPACE}\r\n]|[{_HSPACE}\r\n]$"
+
+
+def normalize_text_array(a: pa.Array | pa.ChunkedArray, *, convert_script: bool = True) -> pa.Array:
+    """Vectorized :func:`normalize_text` over a string array (string result, '' -> null)."""
+    a = _as_string_array(a)
+    a = _fullwidth_array(a)
+    if convert_script:
+        mask = pc.match_substring_regex(a, _traditional_class())
+        a = _map_where(a, mask, lambda s: str(_t2s().convert(s)), pa.string())
+    if pc.any(pc.match_substring_regex(a, _SPACE_WORK)).as_py():
+        a = pc.replace_substring_regex(a, _HSPACE_RUN, " ")
+        a = pc.replace_substring_regex(a, _TRIM, "")
+    return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
+
+
+def empty_mask_array(a: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Vectorized :func:`is_empty_marker`: true for null, blank and placeholder cells."""
+    return _empty_mask(_fullwidth_array(_as_string_array(a)))
+
+
+def _empty_mask(a: pa.Array) -> pa.Array:
+    """Vectorized :func:`is_empty_marker` over a string array whose full-width forms are fixed."""
+    trimmed = pc.replace_substring_regex(a, _TRIM, "")
+    markers = pa.array(sorted(_empty_markers_folded() | {""}), pa.string())
+    is_marker = pc.is_in(pc.utf8_lower(trimmed), value_set=markers)
+    return pc.fill_null(pc.or_kleene(pc.is_null(a), is_marker), True)
+
+
+# --------------------------------------------------------------------------------------------
+# Dates and times
+# --------------------------------------------------------------------------------------------
+
+#: Excel's day zero for the 1900 date system (serial 1 = 1900-01-01; the 1900 leap bug is moot
+#: because serials are only accepted from 1990 on).
+EXCEL_EPOCH = datetime(1899, 12, 30)
+_SERIAL_MIN = (datetime(1990, 1, 1) - EXCEL_EPOCH).days  # 32874
+_SERIAL_MAX = (datetime(2101, 1, 1) - EXCEL_EPOCH).days  # exclusive
+_YEAR_MIN, _YEAR_MAX = 1900, 2100
+
+# One grammar for both engines (Python re with ASCII, RE2): '2023-04-01 08:05:00',
+# '2023/4/1 8:05', '2023.4.1', '2023年4月1日 8时5分' (日 is rewritten to a space first).
+_DT_PATTERN = (
+    r"^(?P<y>[0-9]{4}) ?[-/.年] ?(?P<mo>[0-9]{1,2}) ?[-/.月] ?(?P<d>[0-9]{1,2})"
+    r"(?:(?: ?T ?| )(?P<H>[0-9]{1,2}) ?[:时点] ?(?P<M>[0-9]{1,2})"
+    r"(?: ?[:分] ?(?P<S>[0-9]{1,2})(?:\.(?P<f>[0-9]{1,6})[0-9]*)? ?秒?| ?分)?)?$"
+)
+_COMPACT_DT = r"^([0-9]{4})([0-9]{2})([0-9]{2})(?: ?T? ?)([0-9]{2})([0-9]{2})([0-9]{2})$"
+_COMPACT_D = r"^([0-9]{4})([0-9]{2})([0-9]{2})$"
+_SERIAL_PATTERN = r"^[0-9]{1,7}(?:\.[0-9]+)?$"
+_DAY_MARK = " ?日 ?"
+#: Exports stamped in UTC+8 ('…Z' is rare, '+08:00' common) are China wall-clock time already.
+_CHINA_OFFSET = r" ?(?:\+08:?00|GMT\+8|UTC\+8)$"
+
+_DT_RE = re.compile(_DT_PATTERN, re.ASCII)
+_COMPACT_DT_RE = re.compile(_COMPACT_DT, re.ASCII)
+_COMPACT_D_RE = re.compile(_COMPACT_D, re.ASCII)
+_SERIAL_RE = re.compile(_SERIAL_PATTERN, re.ASCII)
+_DAY_MARK_RE = re.compile(_DAY_MARK)
+_CHINA_OFFSET_RE = re.compile(_CHINA_OFFSET)
+
+
+def _prepare_datetime_text(text: str) -> str:
+    text = _ALL_SPACE_RE.sub(" ", text)
+    text = _TRIM_RE.sub("", text)
+    text = _CHINA_OFFSET_RE.sub("", text)
+    text = _DAY_MARK_RE.sub(" ", text)
+    text = _TRIM_RE.sub("", text)
+    text = _COMPACT_DT_RE.sub(r"\1-\2-\3 \4:\5:\6", text)
+    return _COMPACT_D_RE.sub(r"\1-\2-\3", text)
+
+
+def _from_serial(value: float, raw: object) -> datetime:
+    if not (_SERIAL_MIN <= value < _SERIAL_MAX):
+        raise ValueProblem(
+            f"{raw!r} is not a date: as an Excel date number it is outside 1990-2100"
+        )
+    # Round to the second: Excel stores times as binary fractions of a day.
+    seconds = round(value * 86400.0)
+    return EXCEL_EPOCH + timedelta(seconds=seconds)
+
+
+def parse_datetime(s: object) -> datetime | None:
+    """Read a date or date-time cell; None for empty markers; raises ValueProblem otherwise."""
+    if isinstance(s, datetime):
+        return s
+    if isinstance(s, date):
+        return datetime(s.year, s.month, s.day)
+    if isinstance(s, bool):
+        raise ValueProblem(f"{s!r} is not a date")
+    if isinstance(s, int | float):
+        if isinstance(s, float) and math.isnan(s):
+            return None
+        if float(s).is_integer() and 19000101 <= s <= 21001231:
+            return parse_datetime(str(int(s)))  # 20230401 typed as a number
+        return _from_serial(float(s), s)
+    if is_empty_marker(s):
+        return None
+    raw = s
+    text = _prepare_datetime_text(str(s).translate(_FULLWIDTH))
+    m = _DT_RE.match(text)
+    if m is not None:
+        g = m.groupdict()
+        year = int(g["y"])
+        if not (_YEAR_MIN <= year <= _YEAR_MAX):
+            raise ValueProblem(f"{raw!r} is not a plausible date: year {year} is outside 1900-2100")
+        frac = g["f"] or ""
+        try:
+            return datetime(
+                year,
+                int(g["mo"]),
+                int(g["d"]),
+                int(g["H"] or 0),
+                int(g["M"] or 0),
+                int(g["S"] or 0),
+                int(frac.ljust(6, "0")) if frac else 0,
+            )
+        except ValueError as exc:
+            raise ValueProblem(f"{raw!r} is not a valid date or time ({exc})") from None
+    if _SERIAL_RE.match(text):
+        return _from_serial(float(text), raw)
+    raise ValueProblem(
+        f"{raw!r} is not a date: expected e.g. 2023-04-01 08:05, 2023/4/1, 2023年4月1日 "
+        "or an Excel date number"
+    )
+
+
+_ISO_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?$"
+
+
+def parse_datetime_array(a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Vectorized :func:`parse_datetime`: (timestamp[us] array, problem mask)."""
+    a = _as_string_array(a)
+    # Fast path for the reader's own ISO shape, the overwhelmingly common case.
+    iso = pc.fill_null(pc.match_substring_regex(a, _ISO_PATTERN), False)
+    long_form = pc.greater(pc.utf8_length(a), 10)
+    ts = pc.if_else(
+        long_form,
+        pc.strptime(a, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True),
+        pc.strptime(a, format="%Y-%m-%d", unit="us", error_is_null=True),
+    )
+    # strptime rolls 2023-02-30 into March and second 60 into the next minute: compare back.
+    ok = pc.and_(iso, pc.fill_null(pc.is_valid(ts), False))
+    safe = pc.if_else(ok, a, "2000-01-01 00:00:00")
+    checks = [(pc.year, 0, 4), (pc.month, 5, 7), (pc.day, 8, 10)]
+    for func, start, stop in checks:
+        part = pc.cast(pc.utf8_slice_codeunits(safe, start, stop), pa.int64())
+        ok = pc.and_(ok, pc.fill_null(pc.equal(func(ts), part), False))
+    safe_long = pc.if_else(pc.and_(ok, long_form), safe, "2000-01-01 00:00:00")
+    for func, start, stop in [(pc.hour, 11, 13), (pc.minute, 14, 16), (pc.second, 17, 19)]:
+        part = pc.cast(pc.utf8_slice_codeunits(safe_long, start, stop), pa.int64())
+        same = pc.or_(pc.invert(long_form), pc.equal(func(ts), part))
+        ok = pc.and_(ok, pc.fill_null(same, False))
+    year = pc.year(ts)
+    ok = pc.and_(
+        ok,
+        pc.fill_null(
+            pc.and_(pc.greater_equal(year, _YEAR_MIN), pc.less_equal(year, _YEAR_MAX)), False
+        ),
+    )
+    out = pc.if_else(ok, ts, pa.scalar(None, pa.timestamp("us")))
+    problems = pa.array(np.zeros(len(a), dtype=bool))
+    rest = pc.and_(pc.invert(ok), pc.is_valid(a))
+    if pc.any(rest).as_py():
+        rest_out, rest_problems = _parse_datetime_general(pc.filter(a, rest))
+        out = pc.replace_with_mask(out, rest, rest_out)
+        problems = pc.replace_with_mask(problems, rest, rest_problems)
+    return out, problems
+
+
+def _parse_datetime_general(a: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Every accepted shape, for the rows the ISO fast path did not take."""
+    a = _fullwidth_array(a)
+    empty = _empty_mask(a)
+    text = pc.replace_substring_regex(a, _ALL_SPACE, " ")
+    text = pc.replace_substring_regex(text, _TRIM, "")
+    text = pc.replace_substring_regex(text, _CHINA_OFFSET, "")
+    text = pc.replace_substring_regex(text, _DAY_MARK, " ")
+    text = pc.replace_substring_regex(text, _TRIM, "")
+    text = pc.replace_substring_regex(text, _COMPACT_DT, r"\1-\2-\3 \4:\5:\6")
+    text = pc.replace_substring_regex(text, _COMPACT_D, r"\1-\2-\3")
+
+    parts = pc.extract_regex(text, _DT_PATTERN)
+    fields = {name: pc.struct_field(parts, name) for name in ("y", "mo", "d", "H", "M", "S", "f")}
+
+    def _or_zero(x: pa.Array) -> pa.Array:
+        return pc.if_else(pc.equal(x, ""), "0", x)
+
+    h, mi, se = _or_zero(fields["H"]), _or_zero(fields["M"]), _or_zero(fields["S"])
+    canonical = pc.binary_join_element_wise(
+        fields["y"], "-", fields["mo"], "-", fields["d"], " ", h, ":", mi, ":", se, ""
+    )
+    ts = pc.strptime(canonical, format="%Y-%m-%d %H:%M:%S", unit="us", error_is_null=True)
+    # Arrow's strptime rolls 2023-02-30 over to March and accepts second 60: check that every
+    # component survived unchanged, which is exactly what datetime() enforces in the scalar path.
+    ok = pc.fill_null(pc.is_valid(ts), False)
+    for comp, func in (
+        (fields["y"], pc.year),
+        (fields["mo"], pc.month),
+        (fields["d"], pc.day),
+        (h, pc.hour),
+        (mi, pc.minute),
+        (se, pc.second),
+    ):
+        same = pc.equal(func(ts), pc.cast(pc.if_else(ok, comp, "0"), pa.int64()))
+        ok = pc.and_(ok, pc.fill_null(same, False))
+    year = pc.cast(pc.if_else(ok, fields["y"], "0"), pa.int64())
+    ok = pc.and_(ok, pc.and_(pc.greater_equal(year, _YEAR_MIN), pc.less_equal(year, _YEAR_MAX)))
+    frac = pc.utf8_rpad(fields["f"], width=6, padding="0")
+    micros = pc.cast(pc.if_else(ok, frac, "0"), pa.int64())
+    ts_int = pc.add(pc.cast(ts, pa.int64()), micros)
+    result = pc.if_else(ok, ts_int, pa.scalar(None, pa.int64()))
+
+    # Excel serial numbers (the reader hands date cells over as ISO, but hand-typed and CSV
+    # exports carry bare serials).
+    is_serial = pc.and_(pc.invert(ok), pc.match_substring_regex(text, _SERIAL_PATTERN))
+    is_serial = pc.fill_null(is_serial, False)
+    if pc.any(is_serial).as_py():
+        serial = pc.cast(pc.if_else(is_serial, text, "0"), pa.float64())
+        in_range = pc.and_(
+            pc.greater_equal(serial, float(_SERIAL_MIN)), pc.less(serial, float(_SERIAL_MAX))
+        )
+        seconds = pc.round(pc.multiply(serial, 86400.0), round_mode="half_to_even")
+        epoch_us = int((EXCEL_EPOCH - datetime(1970, 1, 1)).total_seconds()) * 1_000_000
+        serial_us = pc.add(pc.multiply(pc.cast(seconds, pa.int64()), 1_000_000), epoch_us)
+        use = pc.and_(is_serial, in_range)
+        result = pc.if_else(use, serial_us, result)
+
+    out = pc.cast(result, pa.timestamp("us"))
+    problems = pc.and_(pc.invert(empty), pc.is_null(out))
+    out = pc.if_else(empty, pa.scalar(None, pa.timestamp("us")), out)
+    return out, pc.fill_null(problems, False)
+
+
+# --------------------------------------------------------------------------------------------
+# Numbers and rates
+# --------------------------------------------------------------------------------------------
+
+#: Unit words allowed after a number ('143件', '5个工作日'); longest first.
+_UNITS = (
+    "个工作日|工作日|人次|件次|小时|分钟|户次|"
+    "件|条|人|次|个|项|家|户|元|天|日|宗|起|单|笔|份|位|名|例|秒"
+)
+_NUM_PATTERN = (
+    r"^(?P<sign>[+-]?)(?P<mant>[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?|[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"(?:[eE](?P<exp>[+-]?[0-9]{1,3}))?(?P<scale>%|‰|万|萬|亿|億)?(?:" + _UNITS + r")?$"
+)
+_NUM_RE = re.compile(_NUM_PATTERN, re.ASCII)
+_SCALE_EXP = {"": 0, "%": -2, "‰": -3, "万": 4, "萬": 4, "亿": 8, "億": 8}
+
+
+def _number_parts(s: object) -> tuple[str, str, int, str] | None:
+    """(sign, mantissa without commas, total exponent, scale) or None for an empty cell."""
+    if is_empty_marker(s):
+        return None
+    text = _ALL_SPACE_RE.sub("", str(s).translate(_FULLWIDTH))
+    m = _NUM_RE.match(text)
+    if m is None:
+        raise ValueProblem(f"{s!r} is not a number")
+    exp = int(m["exp"] or 0) + _SCALE_EXP[m["scale"] or ""]
+    return m["sign"], m["mant"].replace(",", ""), exp, m["scale"] or ""
+
+
+def _compose(sign: str, mant: str, exp: int, raw: object) -> float:
+    # Build 'mantissa e exponent' and let the (correctly rounding) float parser do the scaling,
+    # so '88.65%' gives exactly 0.8865 rather than 88.65 / 100 = 0.8865000000000001.
+    value = float(f"{mant}e{exp}")
+    if not math.isfinite(value):
+        raise ValueProblem(f"{raw!r} is too large to be a number")
+    return -value if sign == "-" else value
+
+
+def parse_number(s: object) -> float | None:
+    """'1,234', '1.2万', '143件', '88.65%' (-> 0.8865); None when empty; else ValueProblem."""
+    if isinstance(s, bool):
+        raise ValueProblem(f"{s!r} is not a number")
+    if isinstance(s, int | float):
+        value = float(s)
+        return None if math.isnan(value) else value
+    parts = _number_parts(s)
+    if parts is None:
+        return None
+    sign, mant, exp, _ = parts
+    return _compose(sign, mant, exp, s)
+
+
+def parse_rate(s: object) -> float | None:
+    """A rate as a fraction: '88.65%', '88.65' (above 1 means percent) and 0.8865 -> 0.8865."""
+    if isinstance(s, bool):
+        raise ValueProblem(f"{s!r} is not a rate")
+    if isinstance(s, int | float):
+        s = repr(float(s)) if not (isinstance(s, float) and math.isnan(s)) else None
+    parts = _number_parts(s)
+    if parts is None:
+        return None
+    sign, mant, exp, scale = parts
+    value = _compose(sign, mant, exp, s)
+    if scale == "" and abs(value) > 1:
+        value = _compose(sign, mant, exp - 2, s)
+    return value
+
+
+def parse_int(s: object) -> int | None:
+    """A whole number ('143', '143件', '1.2万'); ValueProblem for fractions such as '3.5'."""
+    value = parse_number(s)
+    if value is None:
+        return None
+    if not value.is_integer() or abs(value) >= 2**53:
+        raise ValueProblem(f"{s!r} is not a whole number")
+    return int(value)
+
+
+def _number_array(a: pa.Array | pa.ChunkedArray, *, rate: bool) -> tuple[pa.Array, pa.Array]:
+    a = _fullwidth_array(_as_string_array(a))
+    empty = _empty_mask(a)
+    text = pc.replace_substring_regex(a, _ALL_SPACE, "")
+    parts = pc.extract_regex(text, _NUM_PATTERN)
+    matched = pc.fill_null(pc.is_valid(parts), False)
+    mant = pc.replace_substring(pc.struct_field(parts, "mant"), ",", "")
+    exp_text = pc.struct_field(parts, "exp")
+    exp = pc.cast(pc.if_else(pc.equal(exp_text, ""), "0", exp_text), pa.int64())
+    scale = pc.struct_field(parts, "scale")
+    scale_exp = pa.scalar(0, pa.int64())
+    for mark, value in _SCALE_EXP.items():
+        if mark:
+            scale_exp = pc.if_else(pc.equal(scale, mark), value, scale_exp)
+    exp = pc.add(exp, scale_exp)
+    negative = pc.equal(pc.struct_field(parts, "sign"), "-")
+
+    def compose(e: pa.Array) -> pa.Array:
+        joined = pc.binary_join_element_wise(mant, "e", pc.cast(e, pa.string()), "")
+        number = pc.cast(pc.if_else(matched, joined, "0"), pa.float64())
+        return pc.if_else(negative, pc.negate(number), number)
+
+    value = compose(exp)
+    if rate:
+        percent = pc.and_(pc.equal(scale, ""), pc.greater(pc.abs(value), 1.0))
+        value = pc.if_else(percent, compose(pc.subtract(exp, 2)), value)
+    ok = pc.and_(matched, pc.fill_null(pc.is_finite(value), False))
+    out = pc.if_else(ok, value, pa.scalar(None, pa.float64()))
+    out = pc.if_else(empty, pa.scalar(None, pa.float64()), out)
+    problems = pc.and_(pc.invert(empty), pc.is_null(out))
+    return out, pc.fill_null(problems, False)
+
+
+def parse_number_array(a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Vectorized :func:`parse_number`: (float64 array, problem mask)."""
+    return _number_array(a, rate=False)
+
+
+def parse_rate_array(a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Vectorized :func:`parse_rate`: (float64 array of fractions, problem mask)."""
+    return _number_array(a, rate=True)
+
+
+def parse_int_array(a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Vectorized :func:`parse_int`: (int64 array, problem mask)."""
+    values, problems = _number_array(a, rate=False)
+    whole = pc.and_(pc.equal(values, pc.floor(values)), pc.less(pc.abs(values), float(2**53)))
+    whole = pc.fill_null(whole, False)
+    bad = pc.and_(pc.is_valid(values), pc.invert(whole))
+    ints = pc.cast(pc.if_else(whole, values, pa.scalar(None, pa.float64())), pa.int64())
+    return ints, pc.or_(problems, pc.fill_null(bad, False))
+
+
+# --------------------------------------------------------------------------------------------
+# Canonical labels
+# --------------------------------------------------------------------------------------------
+
+#: rating -> canonical label (CONTRACT.md §5).
+RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+_RATING_OF_LABEL = {label: rating for rating, label in RATING_LABELS.items()}
+
+LABEL_KINDS = (
+    "appeal_type",
+    "hotline_status",
+    "case_status",
+    "rating_label",
+    "category",
+    "channel",
+)
+
+_KIND_WORDS = {
+    "appeal_type": "appeal type (诉求类型)",
+    "hotline_status": "order status (办理状态)",
+    "case_status": "case status (办件状态)",
+    "rating_label": "rating (满意度)",
+}
+
+
+def canonical_label(kind: str, s: object) -> str | None:
+    """The canonical value of a label cell of ``kind``; None when empty; ValueProblem if unknown."""
+    if kind not in LABEL_KINDS:
+        raise KeyError(f"unknown label kind {kind!r}; expected one of {', '.join(LABEL_KINDS)}")
+    if is_empty_marker(s):
+        return None
+    text = normalize_text(s)
+    assert text is not None  # is_empty_marker covers None
+    if kind == "channel":
+        return text
+    if kind == "category":
+        # 民生保障类 -> 民生保障; a lone '类' is kept rather than emptied.
+        return text[:-1].rstrip() if text.endswith("类") and len(text) > 1 else text
+    key = normalize_header(text)
+    found = vocab.labels(kind).get(key)
+    if found is None:
+        known = ", ".join(sorted(set(vocab.labels(kind).values())))
+        raise ValueProblem(f"{s!r} is not a known {_KIND_WORDS[kind]}; known values: {known}")
+    return found
+
+
+def canonical_label_array(kind: str, a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
+    """Vectorized :func:`canonical_label`: (string array, problem mask), one lookup per value."""
+    a = _as_string_array(a)
+
+    def one(v: str | None) -> tuple[str | None, bool]:
+        try:
+            return canonical_label(kind, v), False
+        except ValueProblem:
+            return None, True
+
+    encoded = a.dictionary_encode()
+    results = [one(v) for v in encoded.dictionary.to_pylist()]
+    labels = pa.array([r[0] for r in results], pa.string())
+    flags = pa.array([r[1] for r in results], pa.bool_())
+    out = pc.take(labels, encoded.indices)
+    problems = pc.fill_null(pc.take(flags, encoded.indices), False)
+    return out, problems
+
+
+def rating_from_label(label: object) -> int | None:
+    """5 for 非常满意 … 1 for 非常不满意 (any known form); None when empty; else ValueProblem."""
+    canonical = canonical_label("rating_label", label)
+    return None if canonical is None else _RATING_OF_LABEL[canonical]

@@ -1,0 +1,165 @@
+"""Loader for `vocab/synonyms.toml`: header synonyms, metric labels and label maps, normalised once.
+
+Every synonym is passed through :func:`govdw.values.normalize_header` here, so callers match a
+normalised header by plain dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from importlib import resources
+from typing import Any
+
+#: Dataset aliases accepted by :func:`columns` -> section name in synonyms.toml.
+_DATASETS = {
+    "hotline_orders": "hotline_orders",
+    "hotline": "hotline_orders",
+    "service_cases": "service_cases",
+    "service": "service_cases",
+    "evaluations": "evaluations",
+    "evaluation": "evaluations",
+}
+
+#: Label kind -> section under [labels] in synonyms.toml.
+_LABEL_SECTIONS = {
+    "appeal_type": "appeal_type",
+    "hotline_status": "hotline_status",
+    "case_status": "case_status",
+    "rating_label": "rating",
+    "rating": "rating",
+}
+
+
+class VocabError(ValueError):
+    """synonyms.toml contradicts itself (one form mapped to two canonical values)."""
+
+
+@functools.cache
+def raw() -> dict[str, Any]:
+    """The parsed synonyms.toml, as written."""
+    text = resources.files("govdw").joinpath("vocab/synonyms.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _norm(s: str) -> str:
+    from govdw.values import normalize_header
+
+    return normalize_header(s)
+
+
+def _invert(mapping: dict[str, list[str]], what: str) -> dict[str, str]:
+    """{canonical: [forms]} -> {normalised form: canonical}; a form claimed twice is a vocab bug."""
+    out: dict[str, str] = {}
+    for canonical, forms in mapping.items():
+        for form in [canonical, *forms]:
+            key = _norm(form)
+            if not key:
+                continue
+            if out.get(key, canonical) != canonical:
+                raise VocabError(
+                    f"synonyms.toml: {what} form {form!r} maps to both "
+                    f"{out[key]!r} and {canonical!r}"
+                )
+            out[key] = canonical
+    return out
+
+
+@functools.cache
+def _columns(section: str) -> dict[str, list[str]]:
+    table = raw()[section]["columns"]
+    result: dict[str, list[str]] = {}
+    for canonical, forms in table.items():
+        seen: list[str] = []
+        for form in forms:
+            key = _norm(form)
+            if key and key not in seen:
+                seen.append(key)
+        result[canonical] = seen
+    return result
+
+
+def columns(dataset: str) -> dict[str, list[str]]:
+    """Canonical column -> normalised header synonyms for a detail dataset.
+
+    ``dataset`` is a landing table name (``hotline_orders``) or dataset name (``hotline``).
+    """
+    try:
+        section = _DATASETS[dataset]
+    except KeyError:
+        raise KeyError(
+            f"unknown dataset {dataset!r}; expected one of {', '.join(sorted(_DATASETS))}"
+        ) from None
+    return {k: list(v) for k, v in _columns(section).items()}
+
+
+@functools.cache
+def _summary_metrics() -> dict[str, str]:
+    return _invert(raw()["summary"]["metrics"], "metric")
+
+
+def summary_metrics() -> dict[str, str]:
+    """Normalised summary-table header -> metric code (CONTRACT.md §5)."""
+    return dict(_summary_metrics())
+
+
+@functools.cache
+def _labels(section: str) -> dict[str, str]:
+    mapping = raw()["labels"][section]
+    if section == "rating":
+        # Keys are ratings '5'..'1'; the canonical label is the rating's name (非常满意 …).
+        from govdw.values import RATING_LABELS
+
+        mapping = {RATING_LABELS[int(k)]: v for k, v in mapping.items()}
+    return _invert(mapping, f"labels.{section}")
+
+
+def labels(kind: str) -> dict[str, str]:
+    """Normalised form -> canonical value for a label kind (appeal_type, hotline_status, …)."""
+    try:
+        section = _LABEL_SECTIONS[kind]
+    except KeyError:
+        raise KeyError(
+            f"no label map for {kind!r}; expected one of {', '.join(sorted(_LABEL_SECTIONS))}"
+        ) from None
+    return dict(_labels(section))
+
+
+@functools.cache
+def _word_list(section: str, key: str, header_form: bool) -> tuple[str, ...]:
+    from govdw.values import normalize_text
+
+    node = raw()
+    for part in section.split("."):
+        node = node[part]
+    out: list[str] = []
+    for word in node[key]:
+        norm = _norm(word) if header_form else normalize_text(word, convert_script=False)
+        if norm and norm not in out:
+            out.append(norm)
+    return tuple(out)
+
+
+def totals_words() -> tuple[str, ...]:
+    """Words that mark a totals row or column (合计, 总计, 小计 …), normalised."""
+    return _word_list("labels.totals", "names", True)
+
+
+def footnote_prefixes() -> tuple[str, ...]:
+    """Prefixes of footnote lines (备注, 注:, 数据来源 …): normalize_text form, punctuation kept."""
+    return _word_list("labels.footnotes", "prefixes", False)
+
+
+def empty_markers() -> tuple[str, ...]:
+    """Cell texts that mean 'no value' (-, —, /, 无, N/A …): normalize_text form."""
+    return _word_list("labels.empty", "values", False)
+
+
+def subject_headers() -> tuple[str, ...]:
+    """Headers of a summary table's subject column (单位, 层级, 分类 …), normalised."""
+    return _word_list("summary.subject_headers", "names", True)
+
+
+def ignore_headers() -> tuple[str, ...]:
+    """Summary-table headers that carry no metric (序号, 排名, 备注, 占比), normalised."""
+    return _word_list("summary.ignore_headers", "names", True)

@@ -1,0 +1,408 @@
+"""End to end: `govdw sample` then `govdw run` through Dagster and dbt; the warehouse reproduces the seeds."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BIN = Path(sys.executable).parent
+SCALE = "0.003"
+SEED = "7"
+
+# CONTRACT.md §4: every published table with the columns it must have at least.
+CONTRACT_COLUMNS: dict[str, set[str]] = {
+    "fct_hotline_orders": {
+        "order_key",
+        "region_code",
+        "source_order_id",
+        "received_at",
+        "dispatched_at",
+        "accepted_at",
+        "due_at",
+        "closed_at",
+        "handling_unit",
+        "appeal_type",
+        "category",
+        "channel",
+        "admin_level",
+        "status",
+        "is_closed",
+        "is_overdue",
+        "satisfaction_label",
+        "exported_at",
+        "source_file",
+        "source_sheet",
+        "source_row",
+    },
+    "fct_service_cases": {
+        "case_key",
+        "region_code",
+        "source_case_id",
+        "item_name",
+        "department",
+        "accepted_at",
+        "completed_at",
+        "promised_working_days",
+        "status",
+        "is_completed",
+        "is_overdue",
+        "channel",
+        "source_file",
+        "source_sheet",
+        "source_row",
+    },
+    "fct_evaluations": {
+        "evaluation_key",
+        "region_code",
+        "source_evaluation_id",
+        "evaluated_at",
+        "channel",
+        "item_name",
+        "department",
+        "rating",
+        "rating_label",
+        "source_file",
+        "source_sheet",
+        "source_row",
+    },
+    "fct_reported_stats": {
+        "region_code",
+        "dataset",
+        "subject",
+        "metric",
+        "metric_label",
+        "value",
+        "period_start",
+        "period_end",
+    },
+    "audit_files": {
+        "file_path",
+        "sha256",
+        "size_bytes",
+        "region_code",
+        "dataset",
+        "status",
+        "rows",
+        "error",
+        "duplicate_of",
+        "loaded_at",
+    },
+    "audit_reconciliation": {
+        "source_file",
+        "source_sheet",
+        "subject",
+        "metric",
+        "reported_total",
+        "computed_total",
+        "is_match",
+    },
+    "dim_region": {"region_code", "region_name", "parent_code", "level"},
+    "dim_date": {"date_day", "year", "month", "is_working_day"},
+    "mart_region_month": {
+        "region_code",
+        "month",
+        "orders_received",
+        "orders_closed",
+        "orders_overdue",
+        "close_rate",
+        "cases_accepted",
+        "cases_completed",
+        "evaluations_total",
+        "satisfaction_rate",
+        "very_satisfied_rate",
+    },
+    "mart_region_yoy": {
+        "region_code",
+        "year",
+        "metric",
+        "value",
+        "prior_year_value",
+        "yoy_change",
+    },
+    "mart_region_comparison": {
+        "grain",
+        "period_start",
+        "level",
+        "metric",
+        "region_code",
+        "value",
+        "rank",
+        "percentile",
+    },
+    "mart_unit_scorecard": {
+        "region_code",
+        "handling_unit",
+        "month",
+        "orders_assigned",
+        "orders_closed",
+        "close_rate",
+        "orders_overdue",
+        "receipt_rate",
+        "median_handling_working_days",
+        "satisfaction_rate",
+    },
+}
+
+
+def _govdw(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(BIN / "govdw"), *args], capture_output=True, text=True, env=env, timeout=900
+    )
+    assert result.returncode == 0, (
+        f"govdw {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
+    return result
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A sample written and run once for the whole module."""
+    base = tmp_path_factory.mktemp("e2e")
+    raw, warehouse, truth = base / "raw", base / "warehouse" / "govdw.duckdb", base / "truth.json"
+    env = {**os.environ, "DAGSTER_HOME": str(base / "dagster"), "GOVDW_PII_KEY": "e2e-key"}
+    (base / "dagster").mkdir()
+    _govdw(
+        "sample",
+        "--raw-dir",
+        str(raw),
+        "--scale",
+        SCALE,
+        "--seed",
+        SEED,
+        "--truth",
+        str(truth),
+        env=env,
+    )
+    first = _govdw("run", "--raw-dir", str(raw), "--warehouse", str(warehouse), env=env)
+    yield {
+        "base": base,
+        "raw": raw,
+        "warehouse": warehouse,
+        "env": env,
+        "first": first,
+        "truth": json.loads(truth.read_text(encoding="utf-8")),
+    }
+
+
+def _query(warehouse: Path, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_run_prints_a_summary(pipeline: dict[str, Any]) -> None:
+    """The summary names files loaded/duplicate/quarantined, fact rows and the warehouse path."""
+    out = pipeline["first"].stdout
+    for word in ("loaded", "duplicate", "quarantined", "fct_hotline_orders", "mismatch"):
+        assert word in out, out
+    assert str(pipeline["warehouse"]) in out
+
+
+def test_every_contract_table_and_column(pipeline: dict[str, Any]) -> None:
+    """Each published table is reachable unqualified and has the contract's columns."""
+    for table, columns in CONTRACT_COLUMNS.items():
+        got = {row[0] for row in _query(pipeline["warehouse"], f"describe {table}")}
+        assert columns <= got, f"{table} misses {sorted(columns - got)}"
+
+
+def test_file_statuses(pipeline: dict[str, Any]) -> None:
+    """The duplicate and the damaged file are recognised; every other file loads."""
+    rows = _query(pipeline["warehouse"], "select status, count(*) from audit_files group by 1")
+    counts = dict(rows)
+    assert counts.get("duplicate") == 1
+    assert counts.get("quarantined") == 1
+    errors = _query(
+        pipeline["warehouse"], "select file_path, error from audit_files where status='quarantined'"
+    )
+    assert all(error for _, error in errors)
+    assert not _query(
+        pipeline["warehouse"], "select * from audit_files where file_path like '%~$%'"
+    )
+
+
+def test_wuqia_2023_04_hotline(pipeline: dict[str, Any]) -> None:
+    """乌恰县 2023-04: 143 orders, 122 closed, 88.65% timely receipt (125/141), 2 overdue, 85.11%."""
+    row = _query(
+        pipeline["warehouse"],
+        "select orders_received, orders_closed, orders_overdue, close_rate, receipt_rate "
+        "from mart_region_month where region_code='653024' and month=date '2023-04-01'",
+    )
+    assert len(row) == 1
+    received, closed, overdue, close_rate, receipt_rate = row[0]
+    assert (received, closed, overdue) == (143, 122, 2)
+    assert round(close_rate, 4) == 0.8511
+    assert round(receipt_rate, 4) == 0.8865
+    types = dict(
+        _query(
+            pipeline["warehouse"],
+            "select appeal_type, count(*) from fct_hotline_orders where region_code='653024' "
+            "and received_at >= '2023-04-01' and received_at < '2023-05-01' group by 1",
+        )
+    )
+    assert types == {"求助": 102, "投诉": 36, "咨询": 5}
+    categories = dict(
+        _query(
+            pipeline["warehouse"],
+            "select category, count(*) from fct_hotline_orders where region_code='653024' "
+            "and received_at >= '2023-04-01' and received_at < '2023-05-01' group by 1",
+        )
+    )
+    assert categories["民生保障"] == 48 and categories["公共服务"] == 29
+    assert categories["住房保障"] == 26 and categories["农林水土"] == 3
+    overdue_units = _query(
+        pipeline["warehouse"],
+        "select handling_unit, count(*) from fct_hotline_orders where region_code='653024' "
+        "and received_at >= '2023-04-01' and received_at < '2023-05-01' and is_overdue group by 1",
+    )
+    assert overdue_units == [("乌恰县住建局", 2)]
+
+
+def test_wuqia_unit_receipt_rates(pipeline: dict[str, Any]) -> None:
+    """Per-unit timely-receipt rates of the 乌恰县 April 2023 report."""
+    rates = dict(
+        _query(
+            pipeline["warehouse"],
+            "select handling_unit, round(receipt_rate, 4) from mart_unit_scorecard "
+            "where region_code='653024' and month=date '2023-04-01'",
+        )
+    )
+    assert rates["乌恰县税务局"] == 0.5
+    assert rates["乌恰县黑孜苇乡"] == 0.5
+    assert rates["乌恰县医疗保障局"] == 0.6
+    assert rates["乌恰县住建局"] == 0.8182
+    assert rates["乌恰县市场监督管理局"] == 0.8333
+    assert rates["乌恰县人力资源和社会保障局"] == 0.9474
+
+
+def test_wuhai_2023_evaluations(pipeline: dict[str, Any]) -> None:
+    """乌海市 2023-01-01..10-31: 236,816 evaluations, 236,116 非常满意, 586, 113, 1, 0."""
+    ratings = dict(
+        _query(
+            pipeline["warehouse"],
+            "select rating, count(*) from fct_evaluations where region_code='150300' "
+            "and evaluated_at >= '2023-01-01' and evaluated_at < '2023-11-01' group by 1",
+        )
+    )
+    assert ratings == {5: 236116, 4: 586, 3: 113, 2: 1}
+    assert sum(ratings.values()) == 236816
+
+
+def test_haiyuan_2017_q4(pipeline: dict[str, Any]) -> None:
+    """海原县 2017-10-27..12-31: 574 orders, 366 closed, 208 open, 80 overdue."""
+    row = _query(
+        pipeline["warehouse"],
+        "select count(*), count(*) filter (where is_closed), count(*) filter (where is_overdue) "
+        "from fct_hotline_orders where region_code='640522' "
+        "and received_at >= '2017-10-27' and received_at < '2018-01-01'",
+    )
+    assert row == [(574, 366, 80)]
+
+
+def test_haiyuan_reported_total_mismatch(pipeline: dict[str, Any]) -> None:
+    """The seed table's 承办量 total says 206 while its details add to 208: the audit shows it."""
+    rows = _query(
+        pipeline["warehouse"],
+        "select reported_total, computed_total, is_match from audit_reconciliation "
+        "where metric='orders_assigned' and source_file like '640522/%' and reported_total=206",
+    )
+    assert rows == [(206.0, 208.0, False)]
+
+
+def test_reported_figures_with_wan_units(pipeline: dict[str, Any]) -> None:
+    """岳阳楼区 2022 `5萬` orders and 99.97% close rate become numbers and fractions."""
+    rows = dict(
+        _query(
+            pipeline["warehouse"],
+            "select metric, value from fct_reported_stats where region_code='430602' "
+            "and metric in ('orders_received', 'close_rate')",
+        )
+    )
+    assert rows["orders_received"] == 50000
+    assert round(rows["close_rate"], 4) == 0.9997
+
+
+MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+ID18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+
+
+def test_no_personal_numbers_published(pipeline: dict[str, Any]) -> None:
+    """No mobile or ID number survives in any text column of any published table."""
+    con = duckdb.connect(str(pipeline["warehouse"]), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'"
+        ).fetchall()
+        for schema, table, column in columns:
+            hits = con.execute(
+                f'select "{column}" from "{schema}"."{table}" '
+                f"where regexp_matches(\"{column}\", '1[3-9][0-9]{{9}}|[0-9]{{17}}[0-9Xx]') limit 20"
+            ).fetchall()
+            leaked = [v for (v,) in hits if MOBILE.search(v) or ID18.search(v)]
+            assert not leaked, f"{schema}.{table}.{column} leaks {leaked[:3]}"
+    finally:
+        con.close()
+
+
+def test_rerun_with_nothing_new_parses_nothing(pipeline: dict[str, Any]) -> None:
+    """A second run over the same folder parses no file and keeps the figures."""
+    before = _query(pipeline["warehouse"], "select count(*) from fct_hotline_orders")
+    reader = duckdb.connect(str(pipeline["warehouse"]), read_only=True)  # an analyst's session
+    try:
+        again = _govdw(
+            "run",
+            "--raw-dir",
+            str(pipeline["raw"]),
+            "--warehouse",
+            str(pipeline["warehouse"]),
+            env=pipeline["env"],
+        )
+        assert re.search(r"\b0 parsed\b|parsed 0\b|no file changed|nothing new", again.stdout), (
+            again.stdout
+        )
+        assert reader.execute("select count(*) from fct_hotline_orders").fetchall() == before
+    finally:
+        reader.close()
+    assert _query(pipeline["warehouse"], "select count(*) from fct_hotline_orders") == before
+
+
+def test_new_file_while_a_reader_holds_the_warehouse(pipeline: dict[str, Any]) -> None:
+    """An analyst holding the published file open never blocks a run that adds a file."""
+    raw: Path = pipeline["raw"]
+    source = next(p for p in sorted((raw / "653024-乌恰县").rglob("*.xlsx")) if "~$" not in p.name)
+    reader = duckdb.connect(str(pipeline["warehouse"]), read_only=True)
+    try:
+        old_files = reader.execute("select count(*) from audit_files").fetchall()[0][0]
+        copy = raw / "653024-乌恰县" / "extra" / ("copy-" + source.name)
+        copy.parent.mkdir(exist_ok=True)
+        shutil.copyfile(source, copy)
+        _govdw(
+            "run",
+            "--raw-dir",
+            str(raw),
+            "--warehouse",
+            str(pipeline["warehouse"]),
+            env=pipeline["env"],
+        )
+        # the open session still reads the version it opened
+        assert reader.execute("select count(*) from audit_files").fetchall()[0][0] == old_files
+    finally:
+        reader.close()
+    new = _query(
+        pipeline["warehouse"], "select status from audit_files where file_path like '%copy-%'"
+    )
+    assert new == [("duplicate",)]
