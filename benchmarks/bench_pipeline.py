@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import machine_line, write_section  # noqa: E402
+from results import machine_line, write_section
 
 BIN = Path(sys.executable).parent
 

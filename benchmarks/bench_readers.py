@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import RESULTS, machine_line, write_section  # noqa: E402
+from results import RESULTS, machine_line, write_section
 
 DATA = Path(__file__).resolve().parent / "data"
 HEADERS = [
@@ -197,7 +197,8 @@ def main() -> None:
     t0 = time.perf_counter()
     path = make_workbook(args.rows)
     print(
-        f"workbook: {path} ({path.stat().st_size / 2**20:.1f} MiB, {time.perf_counter() - t0:.1f} s)"
+        f"workbook: {path} ({path.stat().st_size / 2**20:.1f} MiB, "
+        f"{time.perf_counter() - t0:.1f} s)"
     )
     govdw_s, peak_mib, info = time_govdw(path)
     print(f"(d) govdw ingest: {govdw_s:.2f} s, peak RSS {peak_mib:.0f} MiB, {info}")

@@ -1,4 +1,4 @@
-"""Shared by the benchmarks: describe the machine and replace one section of benchmarks/RESULTS.md."""
+"""Shared by the benchmarks: describe the machine, replace one section of RESULTS.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Test-session environment: private Dagster home, fixed PII key, no telemetry, no repo data touched."""
+"""Test-session environment: private Dagster home, fixed PII key, no telemetry."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Arrow schemas of the landing tables: the one definition the ingester, the loader and dbt share."""
+"""Arrow schemas of the landing tables: shared by ingester, loader and dbt."""
 
 from __future__ import annotations
 

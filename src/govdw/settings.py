@@ -1,4 +1,4 @@
-"""Paths and keys from the environment, with the repository's defaults; the only reader of env vars."""
+"""Paths and keys from the environment, with repository defaults; the only reader of env vars."""
 
 from __future__ import annotations
 
