@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
+import warnings
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -163,35 +166,115 @@ def _failure_message(result: Any) -> str:
     return "\n".join(lines) or "the Dagster run failed (see `govdw ui` for the run's logs)"
 
 
-def _print_summary(result: Any, warehouse: Path, started: float) -> None:
+def _published_summary(warehouse: Path) -> dict[str, Any]:
+    """File statuses, fact rows, mismatches and quarantined files, read from the warehouse."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        by_status = "select status, count(*) from audit_files group by 1"
+        statuses = dict(con.execute(by_status).fetchall())
+        rows = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in FACT_TABLES}
+        mismatches = con.execute(
+            "select count(*) from audit_reconciliation where not is_match"
+        ).fetchone()[0]
+        quarantined = con.execute(
+            "select file_path, error from audit_files where status = 'quarantined' order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return {
+        "statuses": statuses,
+        "rows": rows,
+        "mismatches": mismatches,
+        "quarantined": quarantined,
+    }
+
+
+def _print_summary(result: Any, warehouse: Path, started: float, log: Path) -> None:
     ingest = _materialization_metadata(result, "landing_files")
-    published = _materialization_metadata(result, "published_warehouse")
+    facts = _published_summary(warehouse)
     echo = click.echo
     echo("")
     echo("govdw run: done")
-    if ingest:
-        echo(
-            f"  files: {ingest.get('loaded', 0)} loaded, {ingest.get('duplicate', 0)} duplicate, "
-            f"{ingest.get('quarantined', 0)} quarantined, {ingest.get('unchanged', 0)} unchanged"
-        )
-    counts = published.get("row_counts") or {}
-    if counts:
-        echo("  rows per fact table:")
-        for table in FACT_TABLES:
-            if table in counts:
-                echo(f"    {table:<22} {int(counts[table]):>10,}")
-    recon = _check_metadata(result, "reconciliation_mismatches")
-    if recon:
-        echo(f"  reconciliation mismatches: {recon[-1].get('mismatches', 0)}")
-        if recon[-1].get("mismatches"):
-            echo('    (details: govdw sql "select * from audit_reconciliation where not is_match")')
-    quarantined = [c for c in _check_metadata(result, "quarantined_files") if not c["passed"]]
-    if quarantined:
-        echo("  quarantined files:")
-        for line in str(quarantined[-1].get("files", "")).splitlines():
-            echo("    " + line.lstrip("- ").replace("`", ""))
+    st = facts["statuses"]
+    echo(
+        f"  files: {sum(st.values())} in raw/ -> {st.get('loaded', 0)} loaded, "
+        f"{st.get('duplicate', 0)} duplicate, {st.get('quarantined', 0)} quarantined"
+    )
+    parsed = int(ingest.get("loaded", 0) or 0) + int(ingest.get("quarantined", 0) or 0)
+    echo(
+        f"  this run: {parsed} parsed, {int(ingest.get('unchanged', 0) or 0)} unchanged"
+        + ("" if ingest.get("changed", True) else " (no file changed: dbt build skipped)")
+    )
+    echo("  rows per fact table:")
+    for table, count in facts["rows"].items():
+        echo(f"    {table:<22} {int(count):>10,}")
+    echo(f"  reconciliation mismatches: {facts['mismatches']}")
+    if facts["mismatches"]:
+        echo('    (details: govdw sql "select * from audit_reconciliation where not is_match")')
+    if facts["quarantined"]:
+        echo("  quarantined files (fix or re-export them, then run again):")
+        for path, error in facts["quarantined"]:
+            reason = str(error or "no reason recorded")
+            reason = reason[len(path) + 2 :] if reason.startswith(f"{path}: ") else reason
+            echo(f"    {path}: {reason}")
     echo(f"  warehouse: {warehouse}")
+    echo(f"  run log: {log}")
     echo(f"  total time: {_fmt_seconds(time.monotonic() - started)}")
+
+
+_DBT_LINE = re.compile(r"^(?:[\d:.]+\s+)?(\d+) of (\d+) (OK|PASS|FAIL|ERROR|WARN|SKIP|NO-OP)\b")
+
+
+class RunLog(io.TextIOBase):
+    """Stands in for stdout during a run: everything goes to the run log; dbt's `N of M` result
+    lines also update one progress line on stderr."""
+
+    def __init__(self, path: Path) -> None:
+        """Append to `path`."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.file = path.open("a", encoding="utf-8")
+        self.buffer_text = ""
+        self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.failed = 0
+
+    def writable(self) -> bool:
+        """Always writable."""
+        return True
+
+    def write(self, text: str) -> int:
+        """Log `text`; report dbt progress from complete lines."""
+        self.file.write(text)
+        self.buffer_text += text
+        *lines, self.buffer_text = self.buffer_text.split("\n")
+        for line in lines:
+            match = _DBT_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))
+            if match:
+                done, total, status = int(match[1]), int(match[2]), match[3]
+                self.failed += status in ("FAIL", "ERROR")
+                msg = (
+                    f"  dbt build {done}/{total}  failed {self.failed}  "
+                    f"elapsed {_fmt_seconds(time.monotonic() - self.started)}"
+                )
+                if not self.tty and done != total and done % max(1, total // 10):
+                    continue  # a log file gets every tenth, not one line per dbt node
+                end = "\n" if done == total or not self.tty else ""
+                sys.stderr.write(("\r" + msg.ljust(79) if self.tty else msg) + end)
+                sys.stderr.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the log file."""
+        if not self.file.closed:
+            self.file.flush()
+
+    def close(self) -> None:
+        """Close the log file."""
+        super().close()
+        self.file.close()
 
 
 @cli.command()
@@ -235,18 +318,27 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
         tags = {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
         if full_refresh:
             tags[FULL_REFRESH_TAG] = "true"
+        log = settings.dagster_home() / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        click.echo(f"  full log: {log}")
         progress.set_listener(ProgressPrinter())
+        run_log = RunLog(log)
+        # Dagster's own event lines stay in the run's event log (`govdw ui`); here only warnings.
+        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
         try:
-            result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+            with contextlib.redirect_stdout(run_log):
+                result = job.execute_in_process(
+                    instance=instance, tags=tags, raise_on_error=False, run_config=quiet
+                )
         finally:
             progress.set_listener(None)
+            run_log.close()
         if not result.success:
             _fail(
                 "the run failed; the previous warehouse (if any) is unchanged.\n"
                 + _failure_message(result)
-                + f"\n(run id {result.run_id}; `govdw ui` shows its logs)"
+                + f"\n(run id {result.run_id}; full log {log}; `govdw ui` shows the run)"
             )
-        _print_summary(result, wh, started)
+        _print_summary(result, wh, started, log)
 
 
 # ------------------------------------------------------------------------------------- inspect
@@ -498,6 +590,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: unexpected errors become one clear line (the traceback with --debug)."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
+    # API-stability notices from Dagster are for its developers, not for someone loading data.
+    warnings.filterwarnings("ignore", message=r".*is currently in (beta|preview)")
     try:
         cli.main(args=args, prog_name="govdw", standalone_mode=False)
     except click.exceptions.Abort:

@@ -326,6 +326,50 @@ def _parse_in_pool(
 # --------------------------------------------------------------------------- ingest_dir
 
 
+#: Package parts that do not change what a file becomes in the landing tables.
+_NOT_PARSING = {"cli.py", "publish.py", "settings.py"}
+
+
+def parser_version() -> str:
+    """Digest of the code and vocabulary that turn files into landing rows, and of the PII key.
+
+    Stored in the build database; when it differs (govdw upgraded, a synonym added, another
+    key), every file is parsed again instead of keeping rows the old parser made.
+    """
+    import hashlib
+
+    from govdw import settings
+
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*")):
+        rel = path.relative_to(package)
+        if not path.is_file() or rel.parts[0] in ("sample", "__pycache__"):
+            continue
+        if rel.name in _NOT_PARSING or path.suffix not in (".py", ".toml", ".csv"):
+            continue
+        digest.update(str(rel).encode() + b"\0" + path.read_bytes())
+    digest.update(hashlib.sha256(settings.pii_key()).digest())
+    return digest.hexdigest()[:16]
+
+
+def _parser_changed(con: Any) -> bool:
+    """True when the landing tables were made by another parser version (or none recorded)."""
+    con.execute(
+        "create table if not exists landing.ingest_state (key varchar primary key, value varchar)"
+    )
+    row = con.execute("select value from landing.ingest_state where key = 'parser_version'")
+    found = row.fetchone()
+    return found is None or found[0] != parser_version()
+
+
+def _record_parser(con: Any) -> None:
+    con.execute(
+        "insert or replace into landing.ingest_state values ('parser_version', ?)",
+        [parser_version()],
+    )
+
+
 def ingest_dir(
     raw_dir: Path,
     build_db: Path,
@@ -347,9 +391,12 @@ def ingest_dir(
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(build_db))
     try:
-        if full_refresh:
-            con.execute("drop schema if exists landing cascade")
         load.ensure_schema(con)
+        if full_refresh or _parser_changed(con):
+            con.execute("drop schema if exists landing cascade")
+            load.ensure_schema(con)
+            _parser_changed(con)  # recreates landing.ingest_state
+            _record_parser(con)
         entries = discover(Path(raw_dir))
         current = {e.rel_path: e.sha256 for e in entries}
         present = set(current)

@@ -99,8 +99,10 @@ def read_workbook(
 def _read_excel(path: Path, kind: str, label: str) -> list[Sheet]:
     import fastexcel
 
+    # fastexcel picks its reader by extension; content decides here (an xlsx saved as .xls).
+    matches = path.suffix.lower() in ({".xls"} if kind == "xls" else {".xlsx", ".xlsm"})
     try:
-        reader = fastexcel.read_excel(path)
+        reader = fastexcel.read_excel(path if matches else path.read_bytes())
         names = reader.sheet_names
     except Exception as exc:
         raise ReadError(_excel_failure(label, None, exc)) from exc

@@ -25,7 +25,7 @@ _RATE_METRICS = {"receipt_rate", "close_rate", "satisfaction_rate", "very_satisf
 #: Rate metric -> (numerator metrics, denominator metric) to recompute it from a table's counts.
 RATE_PARTS: dict[str, tuple[tuple[str, ...], str]] = {
     "close_rate": (("orders_closed",), "orders_assigned"),
-    "receipt_rate": (("orders_received_timely",), "orders_dispatched"),
+    "receipt_rate": (("orders_received_timely",), "orders_assigned"),
     "satisfaction_rate": (
         ("evaluations_very_satisfied", "evaluations_satisfied", "evaluations_basic"),
         "evaluations_total",

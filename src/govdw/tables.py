@@ -370,12 +370,18 @@ def locate_tables(sheet: SheetLike, norm: pa.Table | None = None) -> list[Locate
     if found is None:
         return []
     starts.append(found)
-    later = pc.indices_nonzero(pc.greater_equal(hits, MIN_HEADER_HITS)).to_pylist()
+    # A later header is mostly known words: a record whose status and rating happen to be
+    # header words too (已办结, 非常满意) holds dates and ids besides, and stays data.
+    mostly_words = pc.greater_equal(pc.multiply(hits, pa.scalar(2, pa.int32())), nonnull)
+    later_mask = pc.and_(pc.greater_equal(hits, MIN_HEADER_HITS), mostly_words)
+    later = pc.indices_nonzero(later_mask).to_pylist()
     for i in later:
         last_row, last_two = starts[-1]
         if i <= last_row + (1 if last_two else 0):
             continue
         window = _to_rows(norm.slice(i, 3))
+        if any(c is not None and _looks_like_value(c) for c in window[0]):
+            continue
         got = find_header(window, 0, 1, width)
         if got is not None:
             starts.append((i, got[1]))

@@ -234,6 +234,72 @@ def test_file_statuses(pipeline: dict[str, Any]) -> None:
     )
 
 
+LANDING_TABLE = {
+    "hotline": "hotline_orders",
+    "service": "service_cases",
+    "evaluation": "evaluations",
+}
+
+
+def test_every_file_lands_as_the_truth_says(pipeline: dict[str, Any]) -> None:
+    """Each file's status, and each detail file's landed rows, equal what the generator wrote."""
+    files = pipeline["truth"]["files"]
+    status = dict(_query(pipeline["warehouse"], "select file_path, status from audit_files"))
+    landed: dict[str, int] = {}
+    for table in LANDING_TABLE.values():
+        landed |= dict(
+            _query(
+                pipeline["warehouse"],
+                f"select source_file, count(*) from landing.{table} group by 1",
+            )
+        )
+    wrong = []
+    for path, f in sorted(files.items()):
+        if f["status"] == "ignored":
+            if path in status:
+                wrong.append((path, "lock file recorded"))
+            continue
+        if status.get(path) != f["status"]:
+            wrong.append((path, f"status {status.get(path)} != {f['status']}"))
+        elif f["dataset"] in LANDING_TABLE and landed.get(path, 0) != f["rows"]:
+            wrong.append((path, f"rows {landed.get(path, 0)} != {f['rows']}"))
+    assert not wrong, wrong[:20]
+
+
+#: truth measure -> (fact table, date column, filter) for per region-month counts.
+MONTHLY = {
+    "orders_received": ("fct_hotline_orders", "received_at", "true"),
+    "orders_closed": ("fct_hotline_orders", "received_at", "is_closed"),
+    "orders_overdue": ("fct_hotline_orders", "received_at", "is_overdue"),
+    "cases_accepted": ("fct_service_cases", "accepted_at", "true"),
+    "evaluations_total": ("fct_evaluations", "evaluated_at", "true"),
+    "evaluations_very_satisfied": ("fct_evaluations", "evaluated_at", "rating = 5"),
+}
+
+
+@pytest.mark.parametrize("measure", sorted(MONTHLY))
+def test_region_month_counts_match_truth(pipeline: dict[str, Any], measure: str) -> None:
+    """Every region-month count in the facts equals the generator's truth (latest export wins)."""
+    table, column, where = MONTHLY[measure]
+    got = {
+        (region, month): n
+        for region, month, n in _query(
+            pipeline["warehouse"],
+            f"select region_code, strftime({column}, '%Y-%m'), count(*) from {table} "
+            f"where {where} group by all",
+        )
+    }
+    want = {
+        (region, month): figures[measure]
+        for region, months in pipeline["truth"]["region_month"].items()
+        for month, figures in months.items()
+        if figures.get(measure)
+    }
+    diff = {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+    extra = {k: n for k, n in got.items() if k not in want}
+    assert not diff and not extra, (sorted(diff.items())[:10], sorted(extra.items())[:10])
+
+
 def test_wuqia_2023_04_hotline(pipeline: dict[str, Any]) -> None:
     """乌恰县 2023-04: 143 orders, 122 closed, 88.65% timely (125/141), 2 overdue."""
     row = _query(

@@ -1236,7 +1236,10 @@ def yueyang(ctx: Ctx) -> None:
 
 
 def _yueyang_receipt_table(ctx: Ctx, year: int, orders: list[Order], exported: datetime) -> None:
-    """Receipt and close rates per unit for the year, 总计 row first, computed from the details."""
+    """Receipt and close rates per unit for the year, 总计 row first, computed from the details.
+
+    This system counts both rates over the orders it dispatched (派单量), so one denominator.
+    """
     stats = unit_stats(orders, exported)
     tot = [sum(s[i] for s in stats.values()) for i in range(5)]
     rows: list[list[Any]] = [
@@ -1245,17 +1248,16 @@ def _yueyang_receipt_table(ctx: Ctx, year: int, orders: list[Order], exported: d
             "序号",
             "承办单位",
             "派单量",
-            "下派工单数",
             "及时签收数",
             "及时接收率",
             "办结量",
             "办结率",
         ],
-        ["", "总计", tot[0], tot[1], tot[2], pct(tot[2], tot[1]), tot[3], pct(tot[3], tot[0])],
+        ["", "总计", tot[1], tot[2], pct(tot[2], tot[1]), tot[3], pct(tot[3], tot[1])],
     ]
     for i, (unit, s) in enumerate(stats.items(), 1):
-        rows.append([i, unit, s[0], s[1], s[2], pct(s[2], s[1]), s[3], pct(s[3], s[0])])
-    sheet = Sheet("签收情况", rows, merges=[(0, 0, 0, 7)])
+        rows.append([i, unit, s[1], s[2], pct(s[2], s[1]), s[3], pct(s[3], s[1])])
+    sheet = Sheet("签收情况", rows, merges=[(0, 0, 0, 6)])
     ctx.emit(
         "430600",
         f"统计/岳阳市12345工单签收情况统计_{year}年.xlsx",
