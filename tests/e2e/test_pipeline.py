@@ -401,8 +401,10 @@ def test_reported_figures_with_wan_units(pipeline: dict[str, Any]) -> None:
     assert round(rows["close_rate"], 4) == 0.9997
 
 
-MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-ID18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+# Bounded by letters too: hex digests and ids such as PJ150300202203000025 hold digit runs
+# that are neither phone nor ID numbers.
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+ID18 = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 PII_SQL = "1[3-9][0-9]{9}|[0-9]{17}[0-9Xx]"
 
 
