@@ -166,6 +166,11 @@ def _failure_message(result: Any) -> str:
     return "\n".join(lines) or "the Dagster run failed (see `govdw ui` for the run's logs)"
 
 
+def _scalar(con: Any, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0
+
+
 def _published_summary(warehouse: Path) -> dict[str, Any]:
     """File statuses, fact rows, mismatches and quarantined files, read from the warehouse."""
     import duckdb
@@ -174,10 +179,8 @@ def _published_summary(warehouse: Path) -> dict[str, Any]:
     try:
         by_status = "select status, count(*) from audit_files group by 1"
         statuses = dict(con.execute(by_status).fetchall())
-        rows = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in FACT_TABLES}
-        mismatches = con.execute(
-            "select count(*) from audit_reconciliation where not is_match"
-        ).fetchone()[0]
+        rows = {t: _scalar(con, f"select count(*) from {t}") for t in FACT_TABLES}
+        mismatches = _scalar(con, "select count(*) from audit_reconciliation where not is_match")
         quarantined = con.execute(
             "select file_path, error from audit_files where status = 'quarantined' order by 1"
         ).fetchall()

@@ -149,6 +149,15 @@ class FakeIngest:
                 "reported_total double, computed_total double, is_match boolean)"
             )
             con.executemany("insert into landing.hotline_orders values (?)", [[f] for f in files])
+            # The dbt asset fingerprints landing.files to know whether dbt must run again.
+            con.execute(
+                "create or replace table landing.files "
+                "(file_path varchar, sha256 varchar, status varchar)"
+            )
+            con.executemany(
+                "insert into landing.files values (?, ?, 'loaded')",
+                [[f, f"sha-{f}"] for f in files],
+            )
             con.execute(
                 "insert into landing.reconciliation values "
                 "('640522/a.csv', 'csv', null, 'orders_received', 3, 2, false)"
@@ -236,7 +245,7 @@ def test_single_run_pipeline_publishes_and_skips_dbt_when_unchanged(
         logs = "\n".join(
             e.message or "" for e in second.all_events if e.event_type_value == "ENGINE_EVENT"
         ) + "\n".join(str(r.user_message) for r in instance.all_logs(second.run_id))
-        assert "skipping dbt build: no landing table changed" in logs
+        assert "skipping dbt build: no landing file and no dbt model changed" in logs
 
         third = job.execute_in_process(
             instance=instance, tags={**tags, FULL_REFRESH_TAG: "true"}, raise_on_error=False
