@@ -7,13 +7,7 @@ source as (
 final as (
     select
         -- lineage
-        source_file,
-        source_sheet,
-        source_row::integer as source_row,
-        sha256 as file_sha256,
-        region_code,
-        exported_at,
-        file_modified_at,
+        {{ landing_lineage_columns() }},
         -- evaluation
         source_evaluation_id,
         evaluated_at,
