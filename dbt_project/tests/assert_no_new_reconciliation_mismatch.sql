@@ -1,5 +1,7 @@
 -- A mismatch in audit_reconciliation that the ingester did not report is a warehouse bug.
 -- Mismatches found in the source exports are data (reported in the audit), not failures.
+{{ config(meta={'dagster': {'ref': {'name': 'audit_reconciliation'}}}) }}
+
 with
 
 audited as (

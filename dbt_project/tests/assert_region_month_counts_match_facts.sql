@@ -1,4 +1,6 @@
 -- Parts sum to the total: every fact row with an event date is counted in exactly one region-month.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_region_month'}}}) }}
+
 with
 
 region_months as (
