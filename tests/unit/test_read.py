@@ -184,3 +184,11 @@ def test_damaged_xlsx_names_the_file(tmp_path: Path) -> None:
         read_workbook(path, "xlsx", Limits(), label="640522/bad.xlsx")
     assert str(err.value).startswith("640522/bad.xlsx: the workbook cannot be read (")
     assert str(err.value).endswith("); open and re-save it in Excel")
+
+
+def test_xlsx_saved_as_xls_is_read_by_content(tmp_path: Path) -> None:
+    """An xlsx renamed .xls (sniffed as xlsx) reads like the xlsx it is."""
+    path = _orders_xlsx(tmp_path / "o.xlsx").rename(tmp_path / "o.xls")
+    sheets = read_workbook(path, "xlsx", Limits())
+    assert _rows(sheets[0].grid)[1][0] == "工单编号"
+    assert sheets[0].merged == [(0, 0, 0, 3)]

@@ -125,3 +125,31 @@ def test_traditional_headers_are_found() -> None:
     (table,) = locate_tables(Sheet("s", 0, False, grid(rows)))
     assert [c.key for c in table.columns] == ["工单编号", "受理时间", "处理单位"]
     assert table.norm.column("c2").to_pylist() == ["住建局"]
+
+
+def test_records_whose_values_are_header_words_stay_data() -> None:
+    """已办结 and 非常满意 are header words of summary tables, yet rows holding them with a date
+    and an id are records of the table above, not the header of a new table."""
+    rows = [
+        ["工单编号", "受理时间", "承办单位", "办理状态", "回访满意度", "诉求内容"],
+        ["GD1", "2023-04-01 08:05:00", "县住建局", "已办结", "非常满意", "甲"],
+        ["GD2", "2023-04-02 09:00:00", "县人社局", "已办结", "满意", "乙"],
+        ["GD3", "2023-04-03 10:00:00", "县医保局", "办理中", None, "丙"],
+    ]
+    (table,) = locate_tables(Sheet("工单明细", 0, False, grid(rows)))
+    assert table.header_rows == [1]
+    assert table.rows.to_pylist() == [2, 3, 4]
+
+
+def test_a_real_second_header_still_starts_a_table() -> None:
+    """A row made only of header words below the first table starts the second one."""
+    rows = [
+        ["工单编号", "受理时间", "承办单位", "办理状态"],
+        ["GD1", "2023-04-01 08:05:00", "县住建局", "已办结"],
+        [],
+        ["承办单位", "承办量", "办结量", "超期"],
+        ["县住建局", "87", "31", "20"],
+    ]
+    first, second = locate_tables(Sheet("工单明细", 0, False, grid(rows)))
+    assert (first.header_rows, first.rows.to_pylist()) == ([1], [2])
+    assert (second.header_rows, second.rows.to_pylist()) == ([4], [5])
