@@ -23,9 +23,9 @@ def has_dbt_project(project_dir: Path) -> bool:
 
 def make_project(project_dir: Path) -> DbtProject:
     """The DbtProject for `project_dir` (its profiles.yml lives in the project folder)."""
-    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
-    project.prepare_if_dev()
-    return project
+    # No prepare_if_dev(): under `dagster dev` it runs a `dbt` found on PATH, which is not the
+    # venv's when the venv is not activated; ensure_manifest() parses with the venv's dbt.
+    return DbtProject(project_dir=project_dir, profiles_dir=project_dir)
 
 
 def _newest_source_mtime(project_dir: Path) -> float:

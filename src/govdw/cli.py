@@ -580,7 +580,10 @@ def ui(port: int) -> None:
     ]
     click.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={os.environ['DAGSTER_HOME']})")
     try:
-        code = subprocess.call(cmd, cwd=settings.REPO_ROOT)
+        # The venv's tools (dbt among them) first on PATH, activated or not.
+        bin_dir = str(Path(sys.executable).parent)
+        env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+        code = subprocess.call(cmd, cwd=settings.REPO_ROOT, env=env)
     except KeyboardInterrupt:
         code = 0
     sys.exit(code)
