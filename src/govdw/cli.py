@@ -88,10 +88,11 @@ class ProgressPrinter:
         total = _field(event, "total", "files_total")
         if done is None or total is None:
             return None
-        rows = _field(event, "rows", "rows_done", "rows_total") or 0
+        # Each event is one finished file: its rows add to the run's total.
+        self.rows += int(_field(event, "rows") or 0)
         elapsed = time.monotonic() - self.started
         eta = elapsed / done * (total - done) if done else None
-        return f"  files {done}/{total}  rows {int(rows):,}  elapsed {_fmt_seconds(elapsed)}" + (
+        return f"  files {done}/{total}  rows {self.rows:,}  elapsed {_fmt_seconds(elapsed)}" + (
             f"  eta {_fmt_seconds(eta)}" if eta is not None and done < total else ""
         )
 
