@@ -45,6 +45,7 @@ fix: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_readers.py
+	$(BIN)/python benchmarks/bench_readers.py --rows 1000000 --skip-pandas  # peak memory at 1M rows
 	$(BIN)/python benchmarks/bench_pipeline.py
 
 docs: setup
