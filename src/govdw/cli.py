@@ -326,8 +326,9 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
         click.echo(f"  full log: {log}")
         progress.set_listener(ProgressPrinter())
         run_log = RunLog(log)
-        # Dagster's own event lines stay in the run's event log (`govdw ui`); here only warnings.
-        quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        # Dagster's event lines (tracebacks included) stay in the run's event log (`govdw ui`);
+        # a failure is explained below in a few lines instead.
+        quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
         try:
             with contextlib.redirect_stdout(run_log):
                 result = job.execute_in_process(
