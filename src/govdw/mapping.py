@@ -218,7 +218,7 @@ class _Issues:
         rows = self.table.rows.filter(problems)
         n = len(rows)
         self.parts.append(
-            pa.table(
+            pa.Table.from_arrays(
                 [
                     constant(self.lineage.sha256, pa.string(), n),
                     constant(self.lineage.source_file, pa.string(), n),
@@ -279,10 +279,21 @@ def build_detail(
         idx = by_name[canonical]
         issues.add(idx, mapping.headers[idx], canonical, problems, why)
 
+    # Dates are the costliest columns to parse: all of them at once, one per core.
+    date_cols = [c for c in by_name if c in _DATETIME]
+    parsed_dates = dict(
+        zip(
+            date_cols,
+            values.map_columns(
+                lambda c: values.parse_datetime_array(_col(table.norm, by_name[c])), date_cols
+            ),
+            strict=True,
+        )
+    )
     for canonical, idx in by_name.items():
         norm = _col(table.norm, idx)
         if canonical in _DATETIME:
-            parsed, problems = values.parse_datetime_array(norm)
+            parsed, problems = parsed_dates[canonical]
             out[canonical] = parsed.cast(pa.timestamp("us"))
             issue(canonical, problems, _PROBLEM_TEXT["datetime"])
         elif canonical in _TEXT:

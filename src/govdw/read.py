@@ -9,6 +9,7 @@ every format (see `Sheet`), so the extractor never sees a format difference.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import csv
 import io
 import re
@@ -21,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from defusedxml import ElementTree
+
+from govdw import values
 
 if TYPE_CHECKING:
     from govdw.ingest import Limits
@@ -106,33 +109,40 @@ def _read_excel(path: Path, kind: str, label: str) -> list[Sheet]:
         names = reader.sheet_names
     except Exception as exc:
         raise ReadError(_excel_failure(label, None, exc)) from exc
-    merges = _xlsx_merges(path) if kind == "xlsx" else _xls_merges(path, names)
-    sheets = []
-    for index, name in enumerate(names):
-        try:
-            # skip_rows=0 keeps leading empty rows, so grid row 0 is sheet row 1.
-            sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
-            batch = sheet.to_arrow()
-            columns = sheet.available_columns()
-        except Exception as exc:
-            if "no data" in str(exc).lower() or "empty" in str(exc).lower():
-                sheets.append(Sheet(name, index, False, _empty_grid(), 1, None))
-                continue
-            raise ReadError(_excel_failure(label, name, exc)) from exc
-        offset = columns[0].absolute_index if columns else 0
-        arrays = [_normalise_excel_column(col) for col in batch.columns]
-        grid = _make_grid(arrays, col_offset=offset)
-        merged = merges.get(name) if merges is not None else None
-        sheets.append(
-            Sheet(
-                name=name,
-                index=index,
-                hidden=sheet.visible != "visible",
-                grid=grid,
-                first_row=1,
-                merged=_clip_merges(merged, grid) if merged is not None else None,
+    # The merge scan inflates the sheet XML a second time: it overlaps with fastexcel's load
+    # (both release the GIL for most of their work) instead of adding to it.
+    with cf.ThreadPoolExecutor(max_workers=1) as pool:
+        if kind == "xlsx":
+            merges_job = pool.submit(_xlsx_merges, path)
+        else:
+            merges_job = pool.submit(_xls_merges, path, names)
+        sheets = []
+        for index, name in enumerate(names):
+            try:
+                # skip_rows=0 keeps leading empty rows, so grid row 0 is sheet row 1.
+                sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+                batch = sheet.to_arrow()
+                columns = sheet.available_columns()
+            except Exception as exc:
+                if "no data" in str(exc).lower() or "empty" in str(exc).lower():
+                    sheets.append(Sheet(name, index, False, _empty_grid(), 1, None))
+                    continue
+                raise ReadError(_excel_failure(label, name, exc)) from exc
+            offset = columns[0].absolute_index if columns else 0
+            arrays = values.map_columns(_normalise_excel_column, batch.columns)
+            grid = _make_grid(arrays, col_offset=offset)
+            merges = merges_job.result()
+            merged = merges.get(name) if merges is not None else None
+            sheets.append(
+                Sheet(
+                    name=name,
+                    index=index,
+                    hidden=sheet.visible != "visible",
+                    grid=grid,
+                    first_row=1,
+                    merged=_clip_merges(merged, grid) if merged is not None else None,
+                )
             )
-        )
     return sheets
 
 
@@ -282,7 +292,7 @@ def _make_grid(arrays: list[Any], *, col_offset: int = 0) -> pa.Table:
     if not arrays:
         return _empty_grid()
     last = _last_non_empty_row(arrays)
-    table = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
+    table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
     if last + 1 < table.num_rows:
         table = table.slice(0, last + 1)
     return table

@@ -221,7 +221,7 @@ def summary_stats(
                 "period_end": constant(period[1], pa.date32(), n),
             }
         )
-        parts.append(pa.table(cols, schema=landing.REPORTED_STATS))
+        parts.append(pa.Table.from_pydict(cols, schema=landing.REPORTED_STATS))
         if pc.any(problems).as_py():
             issues.append(_issue_rows(table, lineage, mc, raw, problems))
     stats = pa.concat_tables(parts) if parts else landing.empty_table("reported_stats")
@@ -276,7 +276,7 @@ def _issue_rows(
 ) -> pa.Table:
     rows = table.rows.filter(problems)
     n = len(rows)
-    return pa.table(
+    return pa.Table.from_arrays(
         [
             constant(lineage.sha256, pa.string(), n),
             constant(lineage.source_file, pa.string(), n),

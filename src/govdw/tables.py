@@ -298,8 +298,11 @@ def normalize_grid(grid: pa.Table) -> pa.Table:
         for col in grid.columns:
             sample.extend(pc.take(col, idx).to_pylist())
         convert = values.has_traditional(sample)
-    cols = [values.normalize_text_array(col, convert_script=convert) for col in grid.columns]
-    return pa.table(cols, names=grid.column_names)
+    cols = values.map_columns(
+        lambda col: values.normalize_text_array(col, convert_script=convert), grid.columns
+    )
+    # from_arrays, not pa.table(): that one imports pandas (~0.25 s) to rule out a DataFrame.
+    return pa.Table.from_arrays(cols, names=grid.column_names)
 
 
 def _nonnull_count(norm: pa.Table) -> pa.Array:

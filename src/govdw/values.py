@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -197,6 +199,20 @@ def _fullwidth_array(a: pa.Array) -> pa.Array:
 
 #: Rows that need whitespace work: a run of 2+ spaces, an unusual space, or space at either end.
 _SPACE_WORK = f"[{_HSPACE}]{{2,}}|[{_HSPACE.replace(' ', '')}]|^[{_HSPACE}\r\n]|[{_HSPACE}\r\n]$"
+
+
+@functools.cache
+def _column_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+
+
+def map_columns(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+    """`[fn(x) for x in items]`, several at a time: pyarrow compute releases the GIL, so the
+    columns of one big sheet use every core. Results keep the order of `items`."""
+    items = list(items)
+    if len(items) < 2:
+        return [fn(x) for x in items]
+    return list(_column_pool().map(fn, items))
 
 
 def normalize_text_array(a: pa.Array | pa.ChunkedArray, *, convert_script: bool = True) -> pa.Array:
