@@ -446,13 +446,15 @@ def locate_tables(sheet: SheetLike, norm: pa.Table | None = None) -> list[Locate
             for i in pc.indices_nonzero(junk).to_pylist()
             if body_norm.column(0)[i].as_py()
         )
+        every_row = bool(pc.all(keep).as_py()) if len(keep) else True
         table = LocatedTable(
             sheet=sheet.name,
             header_rows=[h + sheet.first_row] + ([h + 1 + sheet.first_row] if two else []),
             columns=columns,
-            raw=body_raw.filter(keep),
-            norm=body_norm.filter(keep),
-            rows=_as_array(row_numbers.filter(keep)),
+            # Slices share the sheet's buffers; filter() copies, so only when a row goes.
+            raw=body_raw if every_row else body_raw.filter(keep),
+            norm=body_norm if every_row else body_norm.filter(keep),
+            rows=_as_array(row_numbers if every_row else row_numbers.filter(keep)),
             titles=titles,
             metadata=meta,
             unit=unit,
