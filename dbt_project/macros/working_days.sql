@@ -3,35 +3,28 @@
     (working_day_number: how many working days up to and including the day).
 -#}
 
+{#- The working_day_number of a date (null outside dim_date). The lookup is one uncorrelated
+    subquery building a date -> number map, computed once per query: a correlated lookup per
+    row made DuckDB join dim_date against every case and ran out of memory at full volume. -#}
+{% macro working_day_number(day) -%}
+    (
+        select map_from_entries(list((wd_num.date_day, wd_num.working_day_number)))
+        from {{ ref('dim_date') }} as wd_num
+    )[{{ day }}]
+{%- endmacro %}
+
 {#- The date that is `days` working days after `start_date` (a date expression). -#}
 {% macro add_working_days(start_date, days) -%}
     (
-        select min(wd_target.date_day)
+        select map_from_entries(list((wd_target.working_day_number, wd_target.date_day)))
         from {{ ref('dim_date') }} as wd_target
-        where
-            wd_target.is_working_day
-            and wd_target.working_day_number = (
-                select wd_start.working_day_number
-                from {{ ref('dim_date') }} as wd_start
-                where wd_start.date_day = {{ start_date }}
-            ) + {{ days }}
-    )
+        where wd_target.is_working_day
+    )[{{ working_day_number(start_date) }} + {{ days }}]
 {%- endmacro %}
 
 {#- Working days in (start_date, end_date]: 0 when both fall on the same day. -#}
 {% macro working_days_between(start_date, end_date) -%}
-    (
-        (
-            select wd_end.working_day_number
-            from {{ ref('dim_date') }} as wd_end
-            where wd_end.date_day = {{ end_date }}
-        )
-        - (
-            select wd_begin.working_day_number
-            from {{ ref('dim_date') }} as wd_begin
-            where wd_begin.date_day = {{ start_date }}
-        )
-    )
+    ({{ working_day_number(end_date) }} - {{ working_day_number(start_date) }})
 {%- endmacro %}
 
 {#- A rate: numerator / denominator, null when the denominator is 0 or null. -#}

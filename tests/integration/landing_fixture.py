@@ -394,3 +394,81 @@ def build_landing_db(path: Path) -> None:
             con.unregister("incoming")
     finally:
         con.close()
+
+
+# --- Changing the landing database the way the ingester does (incremental dbt builds) ---------
+
+
+def reexport(
+    row: dict[str, Any], source_file: str, source_row: int, **values: Any
+) -> dict[str, Any]:
+    """A copy of a fixture row as written by another export `source_file`, with `values` changed.
+
+    `load_file` sets the lineage that comes from the file itself (hash, export time, mtime).
+    """
+    return {
+        **row,
+        **values,
+        "source_file": source_file,
+        "source_row": source_row,
+        "region_code": source_file.split("/")[0],
+    }
+
+
+def load_file(
+    path: Path,
+    rel_path: str,
+    tables: dict[str, list[dict[str, Any]]],
+    *,
+    dataset: str,
+    exported_at: dt.datetime,
+    modified_at: dt.datetime,
+) -> str:
+    """(Re)load one file through the ingester's own writer, `govdw.load.write_result`.
+
+    Like a real load: the file's rows in every landing table and its landing.files row (with a
+    new loaded_at) are replaced in one transaction. Returns the file's (made-up) sha256.
+    """
+    from govdw.discover import FileEntry
+    from govdw.ingest import ParseResult
+    from govdw.load import write_result
+
+    sha = f"sha-{rel_path}-{exported_at:%Y%m%d%H%M%S}"
+    lineage = {"sha256": sha, "exported_at": exported_at, "file_modified_at": modified_at}
+    arrow = {
+        name: pa.Table.from_pylist(
+            [{**row, **lineage} for row in rows], schema=landing.TABLES[name]
+        )
+        for name, rows in tables.items()
+    }
+    region = rel_path.split("/")[0]
+    entry = FileEntry(Path("/raw") / rel_path, rel_path, 1000, modified_at, sha, region, None)
+    result = ParseResult(
+        rel_path=rel_path,
+        sha256=sha,
+        status="loaded",
+        dataset=dataset,
+        file_kind="xlsx",
+        exported_at=exported_at,
+        tables=arrow,
+        sheets=["Sheet1"],
+        rows=sum(len(rows) for rows in tables.values()),
+    )
+    con = duckdb.connect(str(path))
+    try:
+        write_result(con, entry, result)
+    finally:
+        con.close()
+    return sha
+
+
+def forget_files(path: Path, rel_paths: set[str]) -> list[str]:
+    """Files deleted from raw/: `govdw.load.forget_missing` drops their rows and files rows."""
+    from govdw.load import forget_missing
+
+    con = duckdb.connect(str(path))
+    try:
+        known = {row[0] for row in con.execute("select file_path from landing.files").fetchall()}
+        return forget_missing(con, known - rel_paths)
+    finally:
+        con.close()

@@ -1,43 +1,17 @@
 -- One row per 好差评 evaluation: overlapping exports of the same evaluation id count once.
 with
 
-evaluations as (
-    select * from {{ ref('stg_landing__evaluations') }}
+versions as (
+    select * from {{ ref('int_evaluations_versioned') }}
 ),
 
-keyed as (
-    select
-        case
-            when source_evaluation_id is not null
-                then md5(region_code || '|' || source_evaluation_id)
-            -- Without an id the key is the row's position: stable only while the file is
-            -- unchanged, and the same evaluation in two files counts twice.
-            else md5(
-                region_code || '|' || source_file || '|' || source_sheet || '|' || source_row
-            )
-        end as evaluation_key,
-        *
-    from evaluations
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by evaluation_key
-            order by
-                exported_at desc nulls last,
-                file_modified_at desc nulls last,
-                source_file desc,
-                source_sheet desc,
-                source_row desc
-        ) as version_rank
-    from keyed
+latest as (
+    select * from versions
+    where version_rank = 1
 ),
 
 final as (
-    select * exclude (version_rank) from ranked
-    where version_rank = 1
+    select * exclude (version_rank, version_count) from latest
 )
 
 select * from final

@@ -1,7 +1,21 @@
+-- Incremental by source file: only the keys of changed source files are rebuilt (see
+-- macros/fact_increment.sql); `dbt build --full-refresh` rebuilds the whole table.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='evaluation_key',
+        on_schema_change='fail',
+        pre_hook="{{ fact_increment_prepare('int_evaluations_versioned') }}",
+        post_hook="{{ fact_increment_record('int_evaluations_versioned') }}"
+    )
+}}
+
 with
 
 evaluations as (
     select * from {{ ref('int_evaluations_deduplicated') }}
+    {{ fact_increment_filter('evaluation_key') }}
 ),
 
 final as (

@@ -1,7 +1,21 @@
+-- Incremental by source file: only the keys of changed source files are rebuilt (see
+-- macros/fact_increment.sql); `dbt build --full-refresh` rebuilds the whole table.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_key',
+        on_schema_change='fail',
+        pre_hook="{{ fact_increment_prepare('int_hotline_orders_versioned') }}",
+        post_hook="{{ fact_increment_record('int_hotline_orders_versioned') }}"
+    )
+}}
+
 with
 
 orders as (
     select * from {{ ref('int_hotline_orders_deduplicated') }}
+    {{ fact_increment_filter('order_key') }}
 ),
 
 flagged as (

@@ -1,7 +1,21 @@
+-- Incremental by source file: only the keys of changed source files are rebuilt (see
+-- macros/fact_increment.sql); `dbt build --full-refresh` rebuilds the whole table.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='case_key',
+        on_schema_change='fail',
+        pre_hook="{{ fact_increment_prepare('int_service_cases_versioned') }}",
+        post_hook="{{ fact_increment_record('int_service_cases_versioned') }}"
+    )
+}}
+
 with
 
 cases as (
     select * from {{ ref('int_service_cases_deduplicated') }}
+    {{ fact_increment_filter('case_key') }}
 ),
 
 due as (
