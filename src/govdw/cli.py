@@ -195,6 +195,14 @@ def _published_summary(warehouse: Path) -> dict[str, Any]:
     }
 
 
+def _dbt_skipped(result: Any) -> bool:
+    """Whether the run's dbt assets reported that the build was skipped."""
+    return any(
+        "dbt_skipped" in event.event_specific_data.materialization.metadata
+        for event in result.get_asset_materialization_events()
+    )
+
+
 def _print_summary(result: Any, warehouse: Path, started: float, log: Path) -> None:
     ingest = _materialization_metadata(result, "landing_files")
     facts = _published_summary(warehouse)
@@ -209,7 +217,11 @@ def _print_summary(result: Any, warehouse: Path, started: float, log: Path) -> N
     parsed = int(ingest.get("loaded", 0) or 0) + int(ingest.get("quarantined", 0) or 0)
     echo(
         f"  this run: {parsed} parsed, {int(ingest.get('unchanged', 0) or 0)} unchanged"
-        + ("" if ingest.get("changed", True) else " (no file changed: dbt build skipped)")
+        + (
+            ", dbt build skipped (nothing changed since the last passing build)"
+            if _dbt_skipped(result)
+            else ""
+        )
     )
     echo("  rows per fact table:")
     for table, count in facts["rows"].items():

@@ -310,6 +310,7 @@ def test_rerun_with_nothing_new_parses_nothing(pipeline: dict[str, Any]) -> None
         assert re.search(r"\b0 parsed\b|parsed 0\b|no file changed|nothing new", again.stdout), (
             again.stdout
         )
+        assert "dbt build skipped" in again.stdout, again.stdout
         assert reader.execute("select count(*) from fct_hotline_orders").fetchall() == before
     finally:
         reader.close()
