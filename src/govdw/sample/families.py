@@ -41,6 +41,24 @@ def _written_type(appeal: str) -> str:
     return appeal if appeal == "其他" else appeal + "类"
 
 
+def emit_orders(
+    ctx: Ctx, code: str, rel: str, data: bytes, kind: str, orders: list[Order], exported: datetime
+) -> None:
+    """Write one hotline export (mtime a little after its export time) and record its orders
+    in the truth as of that export."""
+    ctx.emit(
+        code,
+        rel,
+        data,
+        exported + MTIME_LAG,
+        dataset="hotline",
+        rows=len(orders),
+        kind=kind,
+        exported_at=exported,
+    )
+    ctx.truth.add_orders(code, orders, exported, exported + MTIME_LAG)
+
+
 def unit_stats(orders: list[Order], exported_at: datetime) -> dict[str, list[int]]:
     """Per dispatched unit: [assigned, dispatched, timely, closed, overdue], for summary sheets."""
     stats: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
@@ -188,17 +206,7 @@ def _wuhai_orders_year(ctx: Ctx, code: str, year: int, rng: Any) -> None:
             )
         rel = f"工单/{year}/{name}12345工单明细_{year}年{HALF[half]}.xlsx"
         data = xlsx_bytes(sheets)
-        ctx.emit(
-            code,
-            rel,
-            data,
-            exported + MTIME_LAG,
-            dataset="hotline",
-            rows=len(all_orders),
-            kind="xlsx",
-            exported_at=exported,
-        )
-        ctx.truth.add_orders(code, all_orders, exported, exported + MTIME_LAG)
+        emit_orders(ctx, code, rel, data, "xlsx", all_orders, exported)
         if code == "150302" and year == 2021 and half == 1:
             _specials(ctx, code, rel, data, exported)
         if code == "150302" and year == 2024 and half == 1:
@@ -266,17 +274,15 @@ def _update_export(ctx: Ctx, code: str, orders: list[Order], first_export: datet
         WUHAI_ORDER_HEADERS,
         [_wuhai_order_row(o) for o in updated],
     )
-    ctx.emit(
+    emit_orders(
+        ctx,
         code,
         f"工单/2024/{name}12345工单状态更新_2024年8月.xlsx",
         xlsx_bytes([sheet]),
-        exported + MTIME_LAG,
-        dataset="hotline",
-        rows=len(updated),
-        kind="xlsx",
-        exported_at=exported,
+        "xlsx",
+        updated,
+        exported,
     )
-    ctx.truth.add_orders(code, updated, exported, exported + MTIME_LAG)
 
 
 WUHAI_CASE_HEADERS = [
@@ -582,17 +588,15 @@ def wuqia(ctx: Ctx) -> None:
                 _wuqia_units_sheet(units_title, orders, exported),
                 _dictionary_sheet(),
             ]
-            ctx.emit(
+            emit_orders(
+                ctx,
                 code,
                 f"12345/{year}/乌恰县12345工单明细（{year}年{m}月）.xlsx",
                 xlsx_bytes(sheets),
-                exported + MTIME_LAG,
-                dataset="hotline",
-                rows=len(orders),
-                kind="xlsx",
-                exported_at=exported,
+                "xlsx",
+                orders,
+                exported,
             )
-            ctx.truth.add_orders(code, orders, exported, exported + MTIME_LAG)
             _wuqia_evaluations(ctx, year, m, exported, anchor)
         for q in range(1, 5):
             _wuqia_cases(ctx, year, q, rng)
@@ -763,17 +767,15 @@ def haiyuan(ctx: Ctx) -> None:
             sheets += _xls_sheets(
                 f"{year}年{m}月", f"海原县12345热线工单明细（{year}年{m}月）", exported, head, rows
             )
-        ctx.emit(
+        emit_orders(
+            ctx,
             code,
             f"热线/海原县12345热线工单_{year}年.xls",
             xls_bytes(sheets),
-            exported + MTIME_LAG,
-            dataset="hotline",
-            rows=len(orders_all),
-            kind="xls",
-            exported_at=exported,
+            "xls",
+            orders_all,
+            exported,
         )
-        ctx.truth.add_orders(code, orders_all, exported, exported + MTIME_LAG)
         # Cases: no title, header in the first row, one sheet per quarter.
         head = [
             "业务流水号",
@@ -885,17 +887,15 @@ def _haiyuan_anchor(ctx: Ctx) -> None:
                 f"2017年{m}月", f"海原县12345热线工单明细（2017年{m}月）", exported, head, rows
             )
         )
-    ctx.emit(
+    emit_orders(
+        ctx,
         code,
         "热线/海原县12345热线工单_2017年10-12月.xls",
         xls_bytes(sheets),
-        exported + MTIME_LAG,
-        dataset="hotline",
-        rows=len(orders),
-        kind="xls",
-        exported_at=exported,
+        "xls",
+        orders,
+        exported,
     )
-    ctx.truth.add_orders(code, orders, exported, exported + MTIME_LAG)
     tables = [
         _haiyuan_table(
             "表一",
