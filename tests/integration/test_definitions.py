@@ -280,3 +280,79 @@ def test_empty_fact_blocks_publish(tmp_path: Path) -> None:
         False,
         "fct_hotline_orders does not exist in the build database: dbt did not build it",
     )
+
+
+NOT_NULL_TEST = """\
+version: 2
+models:
+  - name: fct_hotline_orders
+    columns:
+      - name: source_order_id
+        data_tests:
+          - not_null
+"""
+
+
+@pytest.mark.slow
+def test_failing_dbt_test_blocks_publish_and_keeps_the_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dbt test of severity error fails the run before publish: analysts keep the last
+    good warehouse, byte for byte; the next good run publishes again."""
+    import hashlib
+
+    import govdw.ingest
+    from orchestration.definitions import build_defs
+
+    raw = tmp_path / "raw"
+    (raw / "640522").mkdir(parents=True)
+    for name in ("a.csv", "b.csv"):
+        (raw / "640522" / name).write_text(f"{name}\n", encoding="utf-8")
+    warehouse = tmp_path / "wh" / "govdw.duckdb"
+    build_db = tmp_path / "build" / "govdw_build.duckdb"
+    monkeypatch.setattr(govdw.ingest, "ingest_dir", FakeIngest())
+    monkeypatch.setenv("GOVDW_BUILD_DB", str(build_db))
+    project = _write_fake_dbt_project(tmp_path)
+    (project / "models" / "tests.yml").write_text(NOT_NULL_TEST, encoding="utf-8")
+    paths = GovdwPaths(raw_dir=str(raw), warehouse=str(warehouse), build_db=str(build_db))
+    job = build_defs(project, paths).resolve_job_def("govdw_pipeline")
+    tags = {
+        ASSET_PARTITION_RANGE_START_TAG: "640522/a.csv",
+        ASSET_PARTITION_RANGE_END_TAG: "640522/b.csv",
+    }
+
+    def digest() -> str:
+        return hashlib.sha256(warehouse.read_bytes()).hexdigest()
+
+    with instance_for_test() as instance:
+        sync_partitions(instance, raw)
+        assert job.execute_in_process(instance=instance, tags=tags, raise_on_error=False).success
+        good = digest()
+
+        # A changed file brings a row the test rejects (as a re-export with a blank id would).
+        con = duckdb.connect(str(build_db))
+        con.execute("insert into landing.hotline_orders values (null)")
+        con.execute("update landing.files set sha256 = 'changed' where file_path = '640522/a.csv'")
+        con.close()
+        bad = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        assert not bad.success
+        failures = [e for e in bad.all_events if e.is_step_failure]
+        assert {e.step_key for e in failures} == {"warehouse_dbt"}
+        error = failures[0].step_failure_data.error
+        assert error is not None and "not_null_fct_hotline_orders_source_order_id" in error.message
+        published = [
+            e
+            for e in bad.get_asset_materialization_events()
+            if e.event_specific_data.materialization.asset_key == AssetKey("published_warehouse")
+        ]
+        assert not published
+        assert digest() == good
+        assert table_row_counts(warehouse)["fct_hotline_orders"] == 2
+
+        # The bad row goes away: the next run builds, tests and publishes again.
+        con = duckdb.connect(str(build_db))
+        con.execute("delete from landing.hotline_orders where source_order_id is null")
+        con.execute("update landing.files set sha256 = 'fixed' where file_path = '640522/a.csv'")
+        con.close()
+        assert job.execute_in_process(instance=instance, tags=tags, raise_on_error=False).success
+        assert digest() != good
