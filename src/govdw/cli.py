@@ -25,9 +25,6 @@ import click
 
 from govdw import settings
 
-#: Landing tables counted in the summary, with the fact table each one feeds.
-FACT_TABLES = ("fct_hotline_orders", "fct_service_cases", "fct_evaluations", "fct_reported_stats")
-
 
 class UserError(click.ClickException):
     """A failure explained in words a person can act on (no traceback unless --debug)."""
@@ -175,6 +172,8 @@ def _scalar(con: Any, sql: str) -> int:
 def _published_summary(warehouse: Path) -> dict[str, Any]:
     """File statuses, fact rows, mismatches and quarantined files, read from the warehouse."""
     import duckdb
+
+    from orchestration.defs.warehouse.checks import FACT_TABLES
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

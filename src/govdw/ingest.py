@@ -353,23 +353,6 @@ def parser_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _parser_changed(con: Any) -> bool:
-    """True when the landing tables were made by another parser version (or none recorded)."""
-    con.execute(
-        "create table if not exists landing.ingest_state (key varchar primary key, value varchar)"
-    )
-    row = con.execute("select value from landing.ingest_state where key = 'parser_version'")
-    found = row.fetchone()
-    return found is None or found[0] != parser_version()
-
-
-def _record_parser(con: Any) -> None:
-    con.execute(
-        "insert or replace into landing.ingest_state values ('parser_version', ?)",
-        [parser_version()],
-    )
-
-
 def ingest_dir(
     raw_dir: Path,
     build_db: Path,
@@ -392,11 +375,11 @@ def ingest_dir(
     con = duckdb.connect(str(build_db))
     try:
         load.ensure_schema(con)
-        if full_refresh or _parser_changed(con):
+        version = parser_version()
+        if full_refresh or load.parser_version(con) != version:
             con.execute("drop schema if exists landing cascade")
             load.ensure_schema(con)
-            _parser_changed(con)  # recreates landing.ingest_state
-            _record_parser(con)
+            load.record_parser_version(con, version)
         entries = discover(Path(raw_dir))
         current = {e.rel_path: e.sha256 for e in entries}
         present = set(current)

@@ -57,6 +57,29 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(create_table_sql(name, schema))
 
 
+def _ensure_state(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"create table if not exists {SCHEMA}.ingest_state (key varchar primary key, value varchar)"
+    )
+
+
+def parser_version(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The parser version that made the landing rows (None when none is recorded)."""
+    _ensure_state(con)
+    row = con.execute(
+        f"select value from {SCHEMA}.ingest_state where key = 'parser_version'"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_parser_version(con: duckdb.DuckDBPyConnection, version: str) -> None:
+    """Record the parser version that makes the landing rows from now on."""
+    _ensure_state(con)
+    con.execute(
+        f"insert or replace into {SCHEMA}.ingest_state values ('parser_version', ?)", [version]
+    )
+
+
 def known_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """sha256 -> file_path of every loaded file (the first path when several share bytes)."""
     rows = con.execute(

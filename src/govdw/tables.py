@@ -301,7 +301,6 @@ def normalize_grid(grid: pa.Table) -> pa.Table:
     cols = values.map_columns(
         lambda col: values.normalize_text_array(col, convert_script=convert), grid.columns
     )
-    # from_arrays, not pa.table(): that one imports pandas (~0.25 s) to rule out a DataFrame.
     return pa.Table.from_arrays(cols, names=grid.column_names)
 
 

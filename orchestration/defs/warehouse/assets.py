@@ -26,9 +26,6 @@ from dagster_dbt import (
 
 from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPaths
 
-LANDING = AssetKey("landing_files")
-
-
 class GovdwDbtTranslator(DagsterDbtTranslator):
     """Asset keys equal table names; every dbt node lands in the `warehouse` group."""
 
