@@ -453,8 +453,11 @@ def inspect(file: Path, as_json: bool, region: str | None, raw_dir: Path | None)
 
     entry = _entry_for(file, raw, folder)
     result = ingest.parse_file(entry)
-    report = dict(getattr(result, "report", {}) or {})
-    report.setdefault("file", str(file))
+    report = {
+        "file": str(file),
+        "region": entry.region_code,
+        **(getattr(result, "report", {}) or {}),
+    }
     report.setdefault("status", getattr(result, "status", None))
     if getattr(result, "error", None):
         report.setdefault("problems", [result.error])

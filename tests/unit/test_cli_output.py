@@ -39,3 +39,30 @@ def test_run_log_keeps_everything_and_reports_dbt_progress(
         f"{n}/20" for n in (2, 4, 6, 8, 10, 12, 14, 16, 18, 20)
     ]
     assert err[-1].split()[4] == "1"  # failed count
+
+
+def test_inspect_reports_kind_dataset_region_and_rows(tmp_path: Path) -> None:
+    """`govdw inspect FILE --json` names what CONTRACT.md §3 lists, and writes nothing."""
+    import json
+
+    from click.testing import CliRunner
+
+    from govdw.cli import cli
+
+    raw = tmp_path / "raw"
+    folder = raw / "653024-乌恰县"
+    folder.mkdir(parents=True)
+    csv_path = folder / "工单.csv"
+    csv_path.write_text(
+        "工单编号,受理时间,诉求类型,承办单位,办理状态\n"
+        "GD1,2023-04-01 08:05,投诉类,乌恰县住建局,已办结\n"
+        "GD2,2023/4/2 9:10,咨询类,乌恰县人社局,办理中\n",
+        encoding="utf-8",
+    )
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    result = CliRunner().invoke(cli, ["inspect", str(csv_path), "--json", "--raw-dir", str(raw)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["kind"], report["dataset"], report["region"]) == ("csv", "hotline", "653024")
+    assert report["status"] == "loaded" and report["rows"] == 2
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
