@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 import click
 
 from govdw import settings
+from govdw.query import spreadsheet_safe
 
 
 class UserError(click.ClickException):
@@ -447,7 +448,7 @@ def inspect(file: Path, as_json: bool, region: str | None, raw_dir: Path | None)
     raw = raw_dir.resolve() if raw_dir else settings.raw_dir()
     folder = _region_from_path(file, raw) or region
     # Hashing identifying columns needs a key; never create the key file just to look at a file.
-    if not os.environ.get("GOVDW_PII_KEY") and not (settings.dagster_home() / "pii.key").exists():
+    if not os.environ.get("GOVDW_PII_KEY") and not settings.pii_key_path().exists():
         os.environ["GOVDW_PII_KEY"] = "govdw-inspect-ephemeral-key"
     from govdw import ingest
 
@@ -481,7 +482,8 @@ def _render(columns: list[str], rows: list[tuple[Any, ...]], fmt: str) -> str:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(["" if v is None else v for v in r] for r in rows)
+        # Text a spreadsheet would run as a formula (=cmd|…) is written inert.
+        writer.writerows(["" if v is None else spreadsheet_safe(v) for v in r] for r in rows)
         return buf.getvalue().rstrip("\n")
     cells = [["NULL" if v is None else str(v) for v in r] for r in rows]
     widths = [max([_width(c), *(_width(r[i]) for r in cells)]) for i, c in enumerate(columns)]
@@ -500,35 +502,154 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-@cli.command()
-@click.argument("query")
-@click.option(
+_WAREHOUSE_OPTION = click.option(
     "--warehouse", type=click.Path(path_type=Path), default=None, help="Published DuckDB file."
 )
-@click.option(
+_FORMAT_OPTION = click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
 )
-def sql(query: str, warehouse: Path | None, fmt: str) -> None:
-    """Run a read-only QUERY against the published warehouse."""
-    import duckdb
 
+
+def _published_path(warehouse: Path | None) -> Path:
     path = warehouse.expanduser().resolve() if warehouse else settings.warehouse_path()
-    if not path.exists():
+    if not path.is_file():
         _fail(f"the warehouse {path} does not exist: run `govdw run` first")
-    con = duckdb.connect(str(path), read_only=True)
+    return path
+
+
+@cli.command()
+@click.argument("query")
+@_WAREHOUSE_OPTION
+@_FORMAT_OPTION
+def sql(query: str, warehouse: Path | None, fmt: str) -> None:
+    """Run QUERY against the published warehouse: read-only, no files, no network."""
+    from govdw import query as surface
+
+    path = _published_path(warehouse)
     try:
-        cursor = con.execute(query)
-        columns = [d[0] for d in cursor.description] if cursor.description else []
-        rows = cursor.fetchall() if columns else []
-    except duckdb.Error as exc:
+        with surface.open_published(path) as con:
+            columns, rows = surface.run_query(con, query)
+    except surface.QueryRefused as exc:
+        _fail(f"{exc}\n(govdw sql only reads the tables of {path})")
+    except surface.QueryFailed as exc:
         _fail(f"query failed on {path}: {exc}")
-    finally:
-        con.close()
     click.echo(_render(columns, rows, fmt))
+
+
+_SHELL_HELP = """\
+Statements end with ';' and may span lines. The warehouse is read-only: no writes, no files
+outside it, no network, no extensions.
+  .tables            tables and views
+  .schema NAME       columns of a table or view
+  .format FMT        table | csv | json
+  .help              this text
+  .quit              leave (also Ctrl-D)"""
+
+
+def _statement_complete(text: str) -> bool:
+    """Whether `text` ends a statement: a ';' outside quotes at its end."""
+    stripped = text.rstrip()
+    return stripped.endswith(";") and stripped.count("'") % 2 == 0 and stripped.count('"') % 2 == 0
+
+
+def _shell_command(con: Any, line: str, state: dict[str, str]) -> bool:
+    """Run one dot-command; False when the shell should end."""
+    from govdw import query as surface
+
+    word, _, arg = line.strip().partition(" ")
+    arg = arg.strip().rstrip(";")
+    if word in (".quit", ".exit"):
+        return False
+    if word == ".help":
+        click.echo(_SHELL_HELP)
+    elif word == ".tables":
+        for schema, name, kind in surface.table_names(con):
+            click.echo(f"{name if schema == 'main' else schema + '.' + name}  ({kind})")
+    elif word == ".schema" and arg:
+        columns, rows = surface.run_query(
+            con,
+            "select column_name, data_type from information_schema.columns "
+            f"where table_name = '{arg.replace(chr(39), chr(39) * 2)}' order by ordinal_position",
+        )
+        click.echo(_render(columns, rows, "table") if rows else f"no table or view named {arg}")
+    elif word == ".format" and arg in ("table", "csv", "json"):
+        state["format"] = arg
+    else:
+        click.echo(f"unknown command {line.strip()!r}; .help lists the commands", err=True)
+    return True
+
+
+def _read_line(prompt: str | None) -> str | None:
+    """One input line (None at end of input); `prompt` None reads a pipe without prompting.
+
+    At a terminal, Ctrl-C returns "" so the caller can drop the statement being typed.
+    """
+    if prompt is None:
+        line = sys.stdin.readline()
+        return line if line else None
+    try:
+        return input(prompt) + "\n"
+    except EOFError:
+        click.echo("")
+        return None
+    except KeyboardInterrupt:
+        click.echo("")
+        return ""
+
+
+@cli.command()
+@_WAREHOUSE_OPTION
+@_FORMAT_OPTION
+def shell(warehouse: Path | None, fmt: str) -> None:
+    """Interactive SQL console on the published warehouse, with the limits of `govdw sql`."""
+    from govdw import query as surface
+
+    path = _published_path(warehouse)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        with contextlib.suppress(ImportError):
+            import readline  # noqa: F401  (line editing; history stays in memory)
+        click.echo(f"govdw shell on {path} (read-only). .help for help, .quit to leave.")
+    state = {"format": fmt}
+    failures = 0
+    buffer = ""
+    with surface.open_published(path) as con:
+        while True:
+            line = _read_line(("govdw> " if not buffer else "  ...> ") if interactive else None)
+            if line is None:
+                break
+            if not line and interactive:
+                buffer = ""  # Ctrl-C drops the statement being typed
+                continue
+            if not buffer and line.strip().startswith("."):
+                try:
+                    if not _shell_command(con, line, state):
+                        break
+                except (surface.QueryRefused, surface.QueryFailed) as exc:
+                    failures += 1
+                    click.echo(f"error: {exc}", err=True)
+                continue
+            buffer += line.rstrip("\n") + "\n"
+            if not _statement_complete(buffer):
+                continue
+            statement, buffer = buffer, ""
+            try:
+                columns, rows = surface.run_query(con, statement)
+            except (surface.QueryRefused, surface.QueryFailed) as exc:
+                failures += 1
+                click.echo(f"error: {exc}", err=True)
+                continue
+            if columns:
+                click.echo(_render(columns, rows, state["format"]))
+    if buffer.strip():
+        click.echo("error: the last statement has no closing ';' and was not run", err=True)
+        failures += 1
+    if failures and not interactive:
+        sys.exit(1)
 
 
 # -------------------------------------------------------------------------------------- sample

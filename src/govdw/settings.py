@@ -41,19 +41,44 @@ def dbt_project_dir() -> Path:
     return REPO_ROOT / "dbt_project"
 
 
+def pii_key_path() -> Path:
+    """Where a generated PII key lives: `$DAGSTER_HOME/secrets/pii.key` (folder 0700, file 0600).
+
+    Never under the raw folder or next to the warehouse, and the query surface (`govdw sql`,
+    `govdw shell`) cannot read any file at all (`govdw.query`).
+    """
+    return dagster_home() / "secrets" / "pii.key"
+
+
+def _private(path: Path, mode: int) -> None:
+    """Tighten `path` to `mode` when group or others could read it."""
+    if path.stat().st_mode & 0o077:
+        path.chmod(mode)
+
+
 def pii_key() -> bytes:
     """The key for hashing identifying columns: `GOVDW_PII_KEY`, else one generated on first use.
 
-    The generated key lives in `$DAGSTER_HOME/pii.key` so hashes stay stable across runs.
+    The generated key is kept at :func:`pii_key_path` so hashes stay stable across runs; a key
+    left at the old place (`$DAGSTER_HOME/pii.key`) is moved there. Rotating the key:
+    docs/privacy.md.
     """
     value = os.environ.get("GOVDW_PII_KEY")
     if value:
         return value.encode("utf-8")
-    key_file = dagster_home() / "pii.key"
+    key_file = pii_key_path()
+    folder = key_file.parent
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private(folder, 0o700)
+    legacy = dagster_home() / "pii.key"
+    if not key_file.exists() and legacy.is_file():
+        legacy.chmod(0o600)
+        os.replace(legacy, key_file)
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = key_file.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32), encoding="utf-8")
-        tmp.chmod(0o600)
+        tmp = folder / f".pii.key.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_hex(32))
         os.replace(tmp, key_file)
+    _private(key_file, 0o600)
     return key_file.read_text(encoding="utf-8").strip().encode("utf-8")
