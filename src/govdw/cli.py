@@ -25,6 +25,7 @@ import click
 
 from govdw import settings
 from govdw.query import spreadsheet_safe
+from govdw.reports.commands import export, report
 
 
 class UserError(click.ClickException):
@@ -725,6 +726,11 @@ def ui(port: int) -> None:
         code = 0
     sys.exit(code)
 
+
+# ------------------------------------------------------------------------------ report, export
+
+cli.add_command(report)
+cli.add_command(export)
 
 # ---------------------------------------------------------------------------------------- main
 
