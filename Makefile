@@ -8,7 +8,7 @@ STAMP := $(VENV)/.govdw-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test ui lint fix bench docs clean
+.PHONY: setup run test test-slow test-all ui lint fix bench docs clean
 
 setup: $(STAMP)
 
@@ -24,10 +24,20 @@ run: setup
 	@$(BIN)/govdw sample --if-empty
 	@$(BIN)/govdw run
 
+# Two tiers: `make test` (everything not marked slow, a few minutes) and `make test-slow` (whole
+# pipeline runs, servers, browsers, kills and disk-full cases). `.ci/run` runs both. pytest's
+# exit code 5 (no test collected) fails either tier.
+PYTEST = status=0; $(BIN)/python -m pytest -q $(1) || status=$$?; \
+  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
+  exit $$status
+
 test: setup
-	@$(BIN)/python -m pytest -q; status=$$?; \
-	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
-	  exit $$status
+	@$(call PYTEST,-m "not slow")
+
+test-slow: setup
+	@$(call PYTEST,-m slow)
+
+test-all: test test-slow
 
 ui: setup
 	@$(BIN)/govdw ui
