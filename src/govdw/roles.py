@@ -361,9 +361,8 @@ def decide(guess: RoleGuess, ev: ValueEvidence, dataset: str) -> RoleGuess:
         if ev.unique_share >= 0.9 and ev.mean_length < 40:
             return RoleGuess(role, min(1.0, score + 0.1), evidence)
         return RoleGuess(None, 0.0, [*evidence, f"rejected {role}: the values repeat"])
-    if role in ("satisfaction_label", "rating_label"):
-        if ev.rating_share >= 0.5:
-            return RoleGuess(role, min(1.0, score + 0.1), evidence)
+    if role in ("satisfaction_label", "rating_label") and ev.rating_share >= 0.5:
+        return RoleGuess(role, min(1.0, score + 0.1), evidence)
     if role in ("content", "comment") and ev.mean_length >= 10:
         return RoleGuess(role, min(1.0, score + 0.1), evidence)
     if role is not None:
