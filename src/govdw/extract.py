@@ -207,7 +207,7 @@ def _one_table(
         info["period"] = _json(list(period))
         info["figures"] = stats.num_rows
     else:
-        mapping = map_columns(table.columns, dataset)
+        mapping = map_columns(table.columns, dataset, table)
         detail, issues = build_detail(table, mapping, lineage)
         checks = detail_checks(table, dataset, mapping.columns)
         b.add(DETAIL_TABLES[dataset], detail)
@@ -216,6 +216,8 @@ def _one_table(
         b.rows += detail.num_rows
         b.detail_datasets.append(dataset)
         info["column_mapping"] = {mapping.headers[i]: c for i, c in mapping.columns.items()}
+        info["column_roles"] = mapping.report()
+        info["not_stored"] = mapping.not_stored
         info["unmapped_headers"] = mapping.unmapped
     info["cell_issues"] = issues.num_rows
     info["first_issues"] = issues.slice(0, REPORT_ISSUES).to_pylist()
@@ -281,6 +283,10 @@ def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
         raise ExtractionError(
             f"{ctx.rel_path}: no table with recognisable headers in sheets {names}"
         )
+    if b.rows == 0:
+        # A file that yields no rows is never `loaded`: say what was seen instead.
+        seen = "; ".join(b.problems) or "the tables found hold no data rows"
+        raise ExtractionError(f"{ctx.rel_path}: nothing to load: {seen}")
     tables = {name: pa.concat_tables(parts) for name, parts in b.parts.items() if parts}
     exported_at = file_exported_at
     if b.detail_datasets:

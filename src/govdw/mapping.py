@@ -6,7 +6,7 @@ Everything after header matching is column-wise pyarrow work: no per-row Python 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import landing, settings, values, vocab
+from govdw import landing, roles, settings, values, vocab
 from govdw.tables import Column, LocatedTable
 
 #: Dataset name -> landing table.
@@ -88,12 +88,26 @@ class Lineage:
 
 @dataclass
 class Mapping:
-    """Header -> canonical column for one table."""
+    """Header -> canonical column for one table, with the score and evidence of each decision."""
 
     dataset: str
     columns: dict[int, str]  # grid column index -> canonical name
     headers: dict[int, str]  # grid column index -> header as written
     unmapped: list[str]
+    decisions: dict[int, roles.RoleGuess] = field(default_factory=dict)
+    not_stored: dict[str, str] = field(default_factory=dict)  # header -> role kept out of facts
+
+    def report(self) -> list[dict[str, Any]]:
+        """One entry per column: header, role, score, evidence (for inspect and audit)."""
+        return [
+            {
+                "header": self.headers[i],
+                "role": guess.role,
+                "score": round(guess.score, 2),
+                "evidence": guess.evidence,
+            }
+            for i, guess in sorted(self.decisions.items())
+        ]
 
 
 @cache
@@ -118,22 +132,72 @@ def match_metric(col: Column) -> str | None:
     return _lookup(col, vocab.summary_metrics())
 
 
-def map_columns(columns: list[Column], dataset: str) -> Mapping:
-    """Map each header to a canonical column of `dataset`; the first of duplicates wins."""
-    table = _inverted(dataset)
+#: Roles a table can land besides its vocabulary's canonical columns.
+_EXTRA_ROLES = {"hotline": {"closed_flag"}, "service": {"closed_flag"}, "evaluation": set()}
+
+#: A role inferred from parts and values is taken at this score or above.
+MIN_ROLE_SCORE = 0.5
+
+
+def landable_roles(dataset: str) -> set[str]:
+    """Canonical columns a table of `dataset` can fill (its vocabulary plus derived flags)."""
+    return set(vocab.columns(dataset)) | _EXTRA_ROLES[dataset]
+
+
+def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None = None) -> Mapping:
+    """Map each header to a canonical column of `dataset`.
+
+    Exact vocabulary entries win (score 1). Other headers get a role from their parts
+    (`govdw.roles`), confirmed or overruled by the values when `table` is given; a role already
+    taken goes to the column with the higher score. Columns with a recognised role that no fact
+    stores (答复意见, 标题 …) are listed in `not_stored`, the rest in `unmapped`.
+    """
+    table_map = _inverted(dataset)
     mapped: dict[int, str] = {}
-    unmapped: list[str] = []
-    taken: set[str] = set()
+    decisions: dict[int, roles.RoleGuess] = {}
+    taken: dict[str, int] = {}
     ignore = set(vocab.ignore_headers())
+    pending: list[tuple[Column, roles.RoleGuess]] = []
     for col in columns:
-        canonical = _lookup(col, table)
-        if canonical is None or canonical in taken:
-            if col.key not in ignore:
-                unmapped.append(col.header)
+        canonical = _lookup(col, table_map)
+        if canonical is not None and canonical not in taken:
+            taken[canonical] = col.index
+            mapped[col.index] = canonical
+            decisions[col.index] = roles.RoleGuess(canonical, 1.0, ["vocabulary: exact header"])
             continue
-        taken.add(canonical)
-        mapped[col.index] = canonical
-    return Mapping(dataset, mapped, {c.index: c.header for c in columns}, unmapped)
+        if col.key in ignore:
+            continue
+        guess = roles.header_role(col.header, dataset)
+        if table is not None:
+            head = _col(table.norm, col.index).slice(0, roles.VALUE_SAMPLE * 4)
+            evidence = roles.value_evidence(head.to_pylist())
+            guess = roles.decide(guess, evidence, dataset)
+        pending.append((col, guess))
+    landable = landable_roles(dataset)
+    not_stored: dict[str, str] = {}
+    unmapped: list[str] = []
+    for col, guess in sorted(pending, key=lambda p: -p[1].score):
+        decisions[col.index] = guess
+        role = guess.role
+        if role in landable and guess.score >= MIN_ROLE_SCORE and role not in taken:
+            taken[role] = col.index
+            mapped[col.index] = role
+        elif role in landable and role in taken:
+            not_stored[col.header] = f"{role} (already taken by another column)"
+        elif role is not None and role not in landable:
+            not_stored[col.header] = role
+        else:
+            unmapped.append(col.header)
+    order = {c.index: k for k, c in enumerate(columns)}
+    unmapped.sort(key=lambda h: next((order[c.index] for c in columns if c.header == h), 0))
+    return Mapping(
+        dataset,
+        dict(sorted(mapped.items())),
+        {c.index: c.header for c in columns},
+        unmapped,
+        decisions,
+        not_stored,
+    )
 
 
 def hint_dataset(text: str) -> str | None:
@@ -319,6 +383,13 @@ def build_detail(
                 out["rating"] = pc.take(_RATING_VALUE, pc.index_in(parsed, value_set=_RATING))
         elif canonical in _MASKED:
             out[_MASKED[canonical]] = privacy.mask_text_array(_text(norm))
+        elif canonical == "closed_flag" and "status" not in by_name:
+            # 是否办结: 是 -> closed, 否 -> still open; anything else stays unknown (null).
+            parsed, problems = _bool(norm)
+            out["status"] = pc.if_else(
+                parsed, pa.scalar("已办结"), pc.if_else(pc.invert(parsed), "办理中", None)
+            )
+            issue(canonical, problems, _PROBLEM_TEXT["bool"])
 
     key_sources, _dropped, key_name = _PII[dataset]
     if key_name is not None:

@@ -301,12 +301,15 @@ class ValueEvidence:
         return lines
 
 
+#: Non-empty values looked at per column (from the first rows of the table).
+VALUE_SAMPLE = 500
+
 YES = frozenset({"是", "已", "yes", "y", "true", "1", "√", "✓"})
 NO = frozenset({"否", "未", "no", "n", "false", "0", "×", "✗"})
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{2,39}$")
 
 
-def value_evidence(values: Sequence[str | None], sample: int = 500) -> ValueEvidence:
+def value_evidence(values: Sequence[str | None], sample: int = VALUE_SAMPLE) -> ValueEvidence:
     """Shares of a column's non-empty values that look like dates, labels, flags, codes, text."""
     from govdw import values as value_parsing
     from govdw import vocab
@@ -376,3 +379,30 @@ def decide(guess: RoleGuess, ev: ValueEvidence, dataset: str) -> RoleGuess:
     if ev.status_share >= 0.8 and dataset != "evaluation":
         return RoleGuess("status", 0.55, [*evidence, "values are statuses"])
     return RoleGuess(None, 0.0, evidence)
+
+
+# ------------------------------------------------------------------------------ header rows
+
+#: Longest cell text still read as a header (longer cells are titles or data).
+MAX_HEADER_CHARS = 16
+
+
+@functools.cache
+def is_header_like(key: str) -> bool:
+    """Whether a normalised cell reads as a column header by its parts (for finding header rows).
+
+    It needs an attribute (时间, 编号, 状态 …) or a yes/no question, and is short. A one-character
+    attribute word (号, 类, 数) counts only in a header of at most three characters, so data such
+    as 民生保障类 is not taken for a header.
+    """
+    if not key or len(key) > MAX_HEADER_CHARS:
+        return False
+    parts = split_header(key)
+    if parts.flag:
+        return True
+    if parts.attribute is None or parts.attribute == "ignore":
+        return False
+    attribute_words = [
+        w for w, kind in _words("attributes") if kind == parts.attribute and w in key.lower()
+    ]
+    return any(len(w) >= 2 for w in attribute_words) or len(key) <= 3

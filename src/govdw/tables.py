@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import values, vocab
+from govdw import roles, values, vocab
 
 #: Header search window: exports put at most a handful of title/metadata rows above the header.
 HEADER_WINDOW = 30
@@ -115,7 +115,8 @@ def is_footnote(text: str | None) -> bool:
 
 
 def _match_key(key: str) -> bool:
-    return key in known_header_keys()
+    # A listed header, or one whose parts read as a column (留言时间, 信件编号): see govdw.roles.
+    return key in known_header_keys() or roles.is_header_like(key)
 
 
 def header_score(cells: list[str | None]) -> int:
@@ -148,9 +149,10 @@ def _child_row_ok(parent: list[str | None], child: list[str | None]) -> bool:
         return False
     if header_score(child) == 0:
         return False
-    # The child must sit under a blank or an unknown (grouping) parent cell somewhere.
+    # The child must sit under a blank or a grouping parent cell somewhere: one the vocabulary
+    # does not list (办理情况 reads as a header by its parts, yet groups 办结日期 and 状态).
     return any(
-        c is not None and (p is None or not _match_key(values.normalize_header(p)))
+        c is not None and (p is None or values.normalize_header(p) not in known_header_keys())
         for p, c in zip(parent, child, strict=False)
     )
 
@@ -218,13 +220,20 @@ def find_header(
             child = _row_cells(norm_rows, i + 1, width)
             if _child_row_ok(cells, child):
                 flat = _flatten(cells, child, {})
-                flat_score = sum(
-                    1
-                    for col in flat
-                    if _match_key(col.key) or (col.child_key and _match_key(col.child_key))
+                # Two rows when the child row adds listed headers (办理情况 / 办结日期); judged on
+                # the vocabulary alone, as header parts make the grouping parent look known too.
+                known = known_header_keys()
+                listed = sum(1 for c in cells if c and values.normalize_header(c) in known)
+                flat_listed = sum(
+                    1 for col in flat if col.key in known or (col.child_key or "") in known
                 )
-                if flat_score > score:
-                    score, two = flat_score, True
+                if flat_listed > listed:
+                    flat_score = sum(
+                        1
+                        for col in flat
+                        if _match_key(col.key) or (col.child_key and _match_key(col.child_key))
+                    )
+                    score, two = max(score, flat_score), True
         if best is None or score > best[0]:
             best = (score, i, two)
     if best is None:

@@ -42,7 +42,8 @@ def test_map_columns_duplicates_and_unmapped() -> None:
     """The first of two headers for one column wins; unknown headers are listed."""
     m = map_columns(cols("序号", "工单编号", "编号", "备用字段"), "hotline")
     assert m.columns == {1: "source_order_id"}
-    assert m.unmapped == ["编号", "备用字段"]
+    assert m.unmapped == ["备用字段"]
+    assert m.not_stored == {"编号": "source_order_id (already taken by another column)"}
 
 
 def test_build_hotline_orders_privacy_labels_and_issues() -> None:
