@@ -13,9 +13,14 @@ from govdw.mapping import (
     DETAIL_TABLES,
     Lineage,
     build_detail,
+    candidates,
     classify,
+    dataset_scores,
     hint_dataset,
     map_columns,
+    missing_optional,
+    missing_required,
+    vocabulary_fix,
 )
 from govdw.reconcile import (
     detail_checks,
@@ -65,6 +70,7 @@ class Extraction:
     rows: int
     problems: list[str]
     report: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 class ExtractionError(Exception):
@@ -106,6 +112,8 @@ class _Builder:
         self.ctx = ctx
         self.parts: dict[str, list[pa.Table]] = {name: [] for name in landing.PER_FILE_TABLES}
         self.problems: list[str] = []
+        self.warnings: list[str] = []
+        self.refusals: list[str] = []
         self.report_sheets: list[dict[str, Any]] = []
         self.sheets_used: list[str] = []
         self.detail_datasets: list[str] = []
@@ -185,11 +193,17 @@ def _one_table(
     lineage = Lineage(**lineage_base, exported_at=exported_at)
     texts = [*table.titles, *table.footnotes, sheet.name, b.ctx.file_name]
     if dataset is None:
+        scores = dataset_scores(table.columns)
+        closest = max(scores, key=lambda d: scores[d])
         info["note"] = "headers match no dataset well enough; table skipped"
-        b.problems.append(
+        info["closest_dataset"] = {"dataset": closest, "roles_matched": scores[closest]}
+        message = (
             f"{b.where(sheet.name, table.header_rows[0])}: a header row was found but its "
-            f"columns ({', '.join(c.header for c in table.columns)}) match no dataset; skipped"
+            f"columns ({', '.join(c.header for c in table.columns)}) match no dataset "
+            f"(closest: {closest}, {scores[closest]} column role(s)); skipped"
         )
+        b.problems.append(message)
+        b.refusals.append(message)
         return info
     if dataset == "summary":
         period = parse_period(texts)
@@ -208,6 +222,12 @@ def _one_table(
         info["figures"] = stats.num_rows
     else:
         mapping = map_columns(table.columns, dataset, table)
+        info["column_roles"] = mapping.report()
+        missing = missing_required(mapping)
+        if missing:
+            return _refuse(b, sheet, table, mapping, missing, info)
+        for why in missing_optional(mapping):
+            b.warnings.append(f"{b.where(sheet.name, table.header_rows[0])}: {why}")
         detail, issues = build_detail(table, mapping, lineage)
         checks = detail_checks(table, dataset, mapping.columns)
         b.add(DETAIL_TABLES[dataset], detail)
@@ -216,7 +236,6 @@ def _one_table(
         b.rows += detail.num_rows
         b.detail_datasets.append(dataset)
         info["column_mapping"] = {mapping.headers[i]: c for i, c in mapping.columns.items()}
-        info["column_roles"] = mapping.report()
         info["not_stored"] = mapping.not_stored
         info["unmapped_headers"] = mapping.unmapped
     info["cell_issues"] = issues.num_rows
@@ -245,6 +264,47 @@ def _one_table(
             f"{issues.num_rows} cell(s) could not be read, e.g. {first['value']!r}: "
             f"{first['problem']}"
         )
+    return info
+
+
+def _refuse(
+    b: _Builder,
+    sheet: SheetLike,
+    table: LocatedTable,
+    mapping: Any,
+    missing: list[str],
+    info: dict[str, Any],
+) -> dict[str, Any]:
+    """Leave a table that lacks a required role out, saying what would make it load."""
+    fixes: list[str] = []
+    parts: list[str] = []
+    for role in missing:
+        found = candidates(mapping, role)
+        if found:
+            listed = ", ".join(f"{h} ({share:.0%})" for h, share in found)
+            parts.append(f"{role}: best candidates {listed}")
+            fixes.append(vocabulary_fix(mapping.dataset, role, found[0][0]))
+        else:
+            parts.append(f"{role}: no column looks like it")
+    message = (
+        f"{b.where(sheet.name, table.header_rows[0])}: reads as {mapping.dataset} records but "
+        f"has no {' or '.join(missing)} column, so it is not loaded half-empty. Headers seen: "
+        f"{', '.join(c.header for c in table.columns)}. {'; '.join(parts)}."
+        + (
+            " To fix it, add to the vocabulary file (govdw-vocab.toml): " + "; ".join(fixes)
+            if fixes
+            else " Re-export with that column."
+        )
+    )
+    b.problems.append(message)
+    b.refusals.append(message)
+    info["refused"] = {
+        "dataset": mapping.dataset,
+        "missing_roles": missing,
+        "candidates": {r: candidates(mapping, r) for r in missing},
+        "vocabulary_fix": fixes,
+    }
+    info["unmapped_headers"] = mapping.unmapped
     return info
 
 
@@ -285,8 +345,10 @@ def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
         )
     if b.rows == 0:
         # A file that yields no rows is never `loaded`: say what was seen instead.
-        seen = "; ".join(b.problems) or "the tables found hold no data rows"
+        seen = "; ".join(b.refusals or b.problems) or "the tables found hold no data rows"
         raise ExtractionError(f"{ctx.rel_path}: nothing to load: {seen}")
+    # A table left out while others loaded is a warning the run shows, not a silent loss.
+    b.warnings.extend(b.refusals)
     tables = {name: pa.concat_tables(parts) for name, parts in b.parts.items() if parts}
     exported_at = file_exported_at
     if b.detail_datasets:
@@ -305,13 +367,16 @@ def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
         "rows_by_table": {k: v.num_rows for k, v in tables.items()},
         "sheets": _json(b.report_sheets),
         "problems": b.problems,
+        "warnings": b.warnings,
     }
     if used_hidden:
         b.problems.append(
             f"{ctx.rel_path}: no visible sheet holds data; used hidden sheet(s) "
             + ", ".join(b.sheets_used)
         )
-    return Extraction(dataset, exported_at, tables, b.sheets_used, b.rows, b.problems, report)
+    return Extraction(
+        dataset, exported_at, tables, b.sheets_used, b.rows, b.problems, report, b.warnings
+    )
 
 
 def _file_exported_at(sheets: list[SheetLike]) -> datetime | None:

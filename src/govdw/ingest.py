@@ -350,6 +350,13 @@ def parser_version() -> str:
             continue
         digest.update(str(rel).encode() + b"\0" + path.read_bytes())
     digest.update(hashlib.sha256(settings.pii_key()).digest())
+    # The user vocabulary changes what files become, like the shipped one; a broken one stops
+    # the run here, naming the file, before any file is parsed.
+    from govdw import roles, vocab
+
+    vocab.raw()
+    roles.lexicon()
+    digest.update(vocab.user_vocab_digest().encode())
     return digest.hexdigest()[:16]
 
 

@@ -96,6 +96,11 @@ class Mapping:
     unmapped: list[str]
     decisions: dict[int, roles.RoleGuess] = field(default_factory=dict)
     not_stored: dict[str, str] = field(default_factory=dict)  # header -> role kept out of facts
+    values_seen: dict[int, roles.ValueEvidence] = field(default_factory=dict)
+
+    def has(self, role: str) -> bool:
+        """Whether some column landed as `role`."""
+        return role in self.columns.values()
 
     def report(self) -> list[dict[str, Any]]:
         """One entry per column: header, role, score, evidence (for inspect and audit)."""
@@ -158,6 +163,7 @@ def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None 
     taken: dict[str, int] = {}
     ignore = set(vocab.ignore_headers())
     pending: list[tuple[Column, roles.RoleGuess]] = []
+    values_seen: dict[int, roles.ValueEvidence] = {}
     for col in columns:
         canonical = _lookup(col, table_map)
         if canonical is not None and canonical not in taken:
@@ -171,6 +177,7 @@ def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None 
         if table is not None:
             head = _col(table.norm, col.index).slice(0, roles.VALUE_SAMPLE * 4)
             evidence = roles.value_evidence(head.to_pylist())
+            values_seen[col.index] = evidence
             guess = roles.decide(guess, evidence, dataset)
         pending.append((col, guess))
     landable = landable_roles(dataset)
@@ -197,7 +204,86 @@ def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None 
         unmapped,
         decisions,
         not_stored,
+        values_seen,
     )
+
+
+# ------------------------------------------------------------------------------ completeness
+
+#: Roles a table of each dataset must have to be loaded: every group needs one of its roles.
+#: An order needs a received date (its id may be missing: the row key stands in); a case its
+#: accepted date; an evaluation its rating and its date.
+REQUIRED_ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "hotline": (("received_at",),),
+    "service": (("accepted_at",),),
+    "evaluation": (("rating_label",), ("evaluated_at",)),
+}
+
+#: Roles whose absence loads the table but is reported as a warning, with what it costs.
+OPTIONAL_ROLES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "hotline": (
+        (("source_order_id",), "no order id: records are keyed by file, sheet and row"),
+        (("status", "closed_flag", "closed_at"), "no status or closing time: closed is unknown"),
+        (("handling_unit",), "no handling unit: unit scorecards leave these orders out"),
+        (("appeal_type",), "no appeal type (诉求类型)"),
+        (("category",), "no category (分类)"),
+    ),
+    "service": (
+        (("source_case_id",), "no case id: records are keyed by file, sheet and row"),
+        (("status", "closed_flag", "completed_at"), "no status or completion time"),
+        (("department",), "no department"),
+        (("item_name",), "no item name (事项名称)"),
+    ),
+    "evaluation": (
+        (("source_evaluation_id",), "no evaluation id: records are keyed by file, sheet and row"),
+        (("department",), "no department"),
+        (("channel",), "no channel (评价渠道)"),
+    ),
+}
+
+#: Where a missing role's values would show, to propose candidate columns.
+_ROLE_SHARE = {
+    "received_at": "date_share",
+    "accepted_at": "date_share",
+    "evaluated_at": "date_share",
+    "rating_label": "rating_share",
+}
+
+
+def missing_required(mapping: Mapping) -> list[str]:
+    """Required roles (one per group, named by its first role) that no column fills."""
+    return [
+        group[0]
+        for group in REQUIRED_ROLES[mapping.dataset]
+        if not any(mapping.has(role) for role in group)
+    ]
+
+
+def missing_optional(mapping: Mapping) -> list[str]:
+    """Warnings for optional roles no column fills."""
+    return [
+        why
+        for group, why in OPTIONAL_ROLES[mapping.dataset]
+        if not any(mapping.has(role) for role in group)
+    ]
+
+
+def candidates(mapping: Mapping, role: str, limit: int = 3) -> list[tuple[str, float]]:
+    """Unmapped columns whose values look most like `role` (header, share), best first."""
+    share = _ROLE_SHARE.get(role)
+    if share is None:
+        return []
+    found = [
+        (mapping.headers[i], float(getattr(ev, share)))
+        for i, ev in mapping.values_seen.items()
+        if i not in mapping.columns and getattr(ev, share) > 0
+    ]
+    return sorted(found, key=lambda p: -p[1])[:limit]
+
+
+def vocabulary_fix(dataset: str, role: str, header: str) -> str:
+    """The line of the user vocabulary file that would map `header` to `role`."""
+    return f'[{DETAIL_TABLES[dataset]}.columns] {role} = ["{header}"]'
 
 
 def hint_dataset(text: str) -> str | None:
@@ -221,13 +307,18 @@ def subject_column(columns: list[Column]) -> Column | None:
     return None
 
 
+def dataset_scores(columns: list[Column]) -> dict[str, int]:
+    """How many distinct columns of each detail dataset the headers fill (header words only)."""
+    return {ds: len(set(map_columns(columns, ds).columns.values())) for ds in DETAIL_TABLES}
+
+
 def classify(columns: list[Column], hint: str = "") -> str | None:
     """'hotline' | 'service' | 'evaluation' | 'summary' | None from the header words.
 
     A detail dataset wins by how many distinct canonical columns its vocabulary matches; a summary
     table needs a subject column and more metric headers than any detail vocabulary matches.
     """
-    scores = {ds: len(set(map_columns(columns, ds).columns.values())) for ds in DETAIL_TABLES}
+    scores = dataset_scores(columns)
     metrics = sum(1 for c in columns if match_metric(c) is not None)
     best = max(scores.values())
     if metrics >= 1 and metrics >= best and subject_column(columns) is not None:
@@ -390,6 +481,12 @@ def build_detail(
                 parsed, pa.scalar("已办结"), pc.if_else(pc.invert(parsed), "办理中", None)
             )
             issue(canonical, problems, _PROBLEM_TEXT["bool"])
+
+    if "channel" not in by_name and dataset == "hotline":
+        # Messages, letters, complaints: the export's subject word is its channel.
+        implied = roles.implied_channel(list(mapping.headers.values()))
+        if implied is not None:
+            out["channel"] = constant(implied, pa.string(), n)
 
     key_sources, _dropped, key_name = _PII[dataset]
     if key_name is not None:

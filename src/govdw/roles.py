@@ -21,7 +21,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from govdw.values import normalize_header, normalize_text
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from govdw import vocab
+from govdw.values import normalize_header, normalize_text, parse_datetime_array
 
 #: Roles a header may get that no landing column stores: recognised (so the column is not called
 #: unknown) and deliberately left out of the facts.
@@ -163,9 +167,22 @@ class RoleGuess:
 
 @functools.cache
 def lexicon() -> dict[str, Any]:
-    """header_parts.toml as written (plus a user vocabulary's additions, see `govdw.vocab`)."""
+    """header_parts.toml with the user vocabulary's [header_parts.*] words added."""
     text = resources.files("govdw").joinpath("vocab/header_parts.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    data = tomllib.loads(text)
+    for section, kinds in vocab.user_header_parts().items():
+        if section not in data or not isinstance(kinds, dict):
+            raise vocab.VocabError(
+                f"user vocabulary: unknown section [header_parts.{section}]; expected one of "
+                + ", ".join(f"header_parts.{s}" for s in data)
+            )
+        for kind, words in kinds.items():
+            if section == "units":
+                data[section].setdefault("scale", {}).update(words if kind == "scale" else {})
+                continue
+            current = data[section].setdefault(kind, [])
+            data[section][kind] = [*current, *words]
+    return data
 
 
 @functools.cache
@@ -254,6 +271,22 @@ def header_role(header: str, dataset: str) -> RoleGuess:
     return RoleGuess(role, score, [f"header parts: {parts.describe()}"])
 
 
+def implied_channel(headers: Sequence[str]) -> str | None:
+    """The channel a table's headers name by their subject (留言* -> 网上留言), if one is named."""
+    words_of = {
+        normalize_header(w): channel
+        for channel, words in lexicon().get("channels", {}).items()
+        for w in words
+    }
+    votes: dict[str, int] = {}
+    for header in headers:
+        for word in split_header(header).words:
+            channel = words_of.get(word)
+            if channel:
+                votes[channel] = votes.get(channel, 0) + 1
+    return max(votes, key=lambda c: votes[c]) if votes else None
+
+
 def subject_votes(headers: Sequence[str]) -> dict[str, int]:
     """How many headers name each dataset's records (留言编号 -> hotline, 办件编号 -> service)."""
     votes: dict[str, int] = {}
@@ -311,17 +344,11 @@ _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{2,39}$")
 
 def value_evidence(values: Sequence[str | None], sample: int = VALUE_SAMPLE) -> ValueEvidence:
     """Shares of a column's non-empty values that look like dates, labels, flags, codes, text."""
-    from govdw import values as value_parsing
-    from govdw import vocab
-
     seen = [v for v in (normalize_text(x) for x in values[: sample * 4]) if v][:sample]
     n = len(seen)
     if n == 0:
         return ValueEvidence(0, 0, 0, 0, 0, 0, 0, 0, 0)
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    parsed, _problems = value_parsing.parse_datetime_array(pa.array(seen, pa.string()))
+    parsed, _problems = parse_datetime_array(pa.array(seen, pa.string()))
     dates = pc.sum(pc.is_valid(parsed)).as_py() or 0
     folded = [v.lower() for v in seen]
 

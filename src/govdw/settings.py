@@ -36,6 +36,14 @@ def dagster_home() -> Path:
     return _path("DAGSTER_HOME", REPO_ROOT / ".dagster")
 
 
+def user_vocab_path() -> Path:
+    """The user vocabulary (`GOVDW_VOCAB`, default `<repo>/govdw-vocab.toml`); may not exist.
+
+    Its entries add to or override the shipped `govdw/vocab/*.toml` (docs/vocabulary.md).
+    """
+    return _path("GOVDW_VOCAB", REPO_ROOT / "govdw-vocab.toml")
+
+
 def dbt_project_dir() -> Path:
     """The dbt project shipped in the repository."""
     return REPO_ROOT / "dbt_project"

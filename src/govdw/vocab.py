@@ -11,6 +11,8 @@ import tomllib
 from importlib import resources
 from typing import Any
 
+from govdw import settings
+
 #: Dataset aliases accepted by :func:`columns` -> section name in synonyms.toml.
 _DATASETS = {
     "hotline_orders": "hotline_orders",
@@ -36,10 +38,84 @@ class VocabError(ValueError):
 
 
 @functools.cache
-def raw() -> dict[str, Any]:
-    """The parsed synonyms.toml, as written."""
+def shipped() -> dict[str, Any]:
+    """The parsed synonyms.toml shipped with govdw, as written."""
     text = resources.files("govdw").joinpath("vocab/synonyms.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
+
+
+@functools.cache
+def user() -> dict[str, Any]:
+    """The user vocabulary file (settings.user_vocab_path), parsed and checked; {} if absent."""
+    path = settings.user_vocab_path()
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise VocabError(f"{path}: not a valid TOML vocabulary file: {exc}") from exc
+    known = {*shipped(), "header_parts"}
+    for section in data:
+        if section not in known:
+            raise VocabError(
+                f"{path}: unknown section [{section}]; expected one of {', '.join(sorted(known))}"
+            )
+    return data
+
+
+def _merge_forms(base: dict[str, Any], extra: dict[str, Any], where: str) -> dict[str, Any]:
+    """{canonical: [forms]} of `base` with `extra`'s forms added; a form moved wins over base."""
+    out = {k: list(v) for k, v in base.items()}
+    for canonical, forms in extra.items():
+        if not isinstance(forms, list) or not all(isinstance(f, str) for f in forms):
+            raise VocabError(f"{where}.{canonical} must be a list of strings")
+        keys = {_norm(f) for f in forms}
+        for other, other_forms in out.items():
+            if other != canonical:
+                out[other] = [f for f in other_forms if _norm(f) not in keys]
+        out[canonical] = [*out.get(canonical, []), *forms]
+    return out
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any], where: str) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        here = f"{where}.{key}" if where else key
+        current = out.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            lists = all(isinstance(v, list) for v in value.values())
+            maps_forms = lists and key not in ("names", "prefixes", "values")
+            is_leaf = maps_forms and all(isinstance(v, list) for v in current.values())
+            out[key] = (
+                _merge_forms(current, value, here) if is_leaf else _merge(current, value, here)
+            )
+        elif isinstance(value, list) and isinstance(current, list):
+            out[key] = [*current, *value]
+        else:
+            raise VocabError(f"{settings.user_vocab_path()}: [{here}] does not fit the vocabulary")
+    return out
+
+
+@functools.cache
+def raw() -> dict[str, Any]:
+    """The vocabulary in force: synonyms.toml with the user vocabulary's entries merged in."""
+    extra = {k: v for k, v in user().items() if k != "header_parts"}
+    return _merge(shipped(), extra, "")
+
+
+def user_header_parts() -> dict[str, Any]:
+    """The user vocabulary's additions to header_parts.toml (its [header_parts.*] tables)."""
+    parts = user().get("header_parts", {})
+    return parts if isinstance(parts, dict) else {}
+
+
+def user_vocab_digest() -> str:
+    """sha256 of the user vocabulary file's bytes ('' when there is none): part of the parser
+    version, so editing the file re-parses the files it may change."""
+    import hashlib
+
+    path = settings.user_vocab_path()
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
 def _norm(s: str) -> str:

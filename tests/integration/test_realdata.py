@@ -140,3 +140,10 @@ def test_author_accounts_never_land(landed: dict[str, Any]) -> None:
             for r in con.execute(f"select distinct {column} from landing.hotline_orders").fetchall()
         }
         assert not stored & authors, column
+
+
+def test_messages_carry_their_channel(landed: dict[str, Any]) -> None:
+    channels = (
+        landed["con"].execute("select distinct channel from landing.hotline_orders").fetchall()
+    )
+    assert channels == [("网上留言",)]
