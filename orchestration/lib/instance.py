@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
+    from dagster._core.storage.dagster_run import DagsterRun
 
 #: Written into DAGSTER_HOME when it holds no dagster.yaml. One run at a time (run queue) and a
 #: pool limit of 1 keep a second writer off the build database even when runs are launched from
@@ -28,3 +35,154 @@ def ensure_instance_yaml(dagster_home: Path) -> Path:
         tmp.write_text(INSTANCE_YAML, encoding="utf-8")
         tmp.replace(path)
     return path
+
+
+# ------------------------------------------------------------------ runs left behind by a kill
+
+#: Run tags written by `govdw run`: which process runs it, so a later run can tell it is gone.
+PID_TAG = "govdw/pid"
+HOST_TAG = "govdw/host"
+PID_STARTED_TAG = "govdw/pid_started"
+#: The value of `govdw.runlock.RUN_ENV` in the run's processes (ingest workers, dbt).
+TOKEN_TAG = "govdw/run_token"
+
+
+def process_tags(token: str) -> dict[str, str]:
+    """The tags that tie a run to this process (see `recover_dead_runs`)."""
+    from govdw import runlock
+
+    me = runlock.this_process()
+    return {
+        PID_TAG: str(me["pid"]),
+        HOST_TAG: str(me["host"]),
+        PID_STARTED_TAG: f"{me['pid_started']:.3f}",
+        TOKEN_TAG: token,
+    }
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A live run holding (or queued for) a writer slot: whom a new run waits for."""
+
+    run_id: str
+    status: str
+    pid: str | None
+    started: str | None
+
+    def describe(self) -> str:
+        """`run R (pid N, started T, status S)`."""
+        parts = [f"pid {self.pid}" if self.pid else "launched from the UI, sensor or schedule"]
+        if self.started:
+            parts.append(f"started {self.started}")
+        parts.append(f"status {self.status}")
+        return f"run {self.run_id} ({', '.join(parts)})"
+
+
+def _run_process_alive(run: DagsterRun) -> bool | None:
+    """Whether the process recorded on a govdw run lives (None: not a govdw run, cannot tell)."""
+    from govdw import runlock
+
+    pid = run.tags.get(PID_TAG)
+    if not pid or not pid.isdigit():
+        return None
+    started = run.tags.get(PID_STARTED_TAG)
+    try:
+        started_at = float(started) if started else None
+    except ValueError:
+        started_at = None
+    return runlock.process_alive(int(pid), started_at, run.tags.get(HOST_TAG))
+
+
+def recover_dead_runs(instance: DagsterInstance) -> list[str]:
+    """Mark failed every unfinished govdw run whose process is gone; free every slot it held.
+
+    Also stops the processes such a run left behind (a dbt still writing the build database)
+    and frees writer slots held by runs that are finished or no longer exist. Runs launched by
+    the UI, sensor or schedule (no govdw pid tag) are left to Dagster's run monitoring.
+    Returns messages describing what was cleaned up.
+    """
+    from dagster import DagsterRunStatus, RunsFilter
+    from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
+
+    from govdw import runlock
+
+    notes: list[str] = []
+    for run in instance.get_runs(RunsFilter(statuses=list(NOT_FINISHED_STATUSES))):
+        if _run_process_alive(run) is not False:
+            continue
+        pid = run.tags.get(PID_TAG)
+        stopped = runlock.stop_orphans(run.tags.get(TOKEN_TAG, ""))
+        message = (
+            f"marked failed by a later govdw run: its process {pid} on {run.tags.get(HOST_TAG)} "
+            "is gone (killed?)"
+        )
+        if run.status != DagsterRunStatus.FAILURE:
+            instance.report_run_failed(run, message=message)
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        notes.append(
+            f"run {run.run_id} (pid {pid}) was left {run.status.value} by a process that is gone: "
+            "marked failed, its writer slot freed"
+            + (f", {len(stopped)} leftover process(es) stopped" if stopped else "")
+        )
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits:
+        return notes
+    for key in storage.get_concurrency_keys():
+        info = storage.get_concurrency_info(key)
+        owners = {slot.run_id for slot in info.claimed_slots}
+        owners |= {step.run_id for step in info.pending_steps}
+        for run_id in owners:
+            record = instance.get_run_by_id(run_id)
+            if record is None or record.is_finished:
+                storage.free_concurrency_slots_for_run(run_id)
+                notes.append(f"freed the {key} slot still held by finished run {run_id}")
+    return notes
+
+
+def writer_holders(
+    instance: DagsterInstance, pool: str, exclude: str | None = None
+) -> list[Holder]:
+    """Unfinished runs holding a slot of `pool` (other than `exclude`)."""
+    storage = instance.event_log_storage
+    if not storage.supports_global_concurrency_limits or pool not in storage.get_concurrency_keys():
+        return []
+    info = storage.get_concurrency_info(pool)
+    holders = []
+    for run_id in sorted({slot.run_id for slot in info.claimed_slots} - {exclude}):
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            continue
+        record = instance.get_run_record_by_id(run_id)
+        started = None
+        if record is not None and record.start_time:
+            started = datetime.fromtimestamp(record.start_time, UTC).isoformat(timespec="seconds")
+        holders.append(Holder(run_id, run.status.value, run.tags.get(PID_TAG), started))
+    return holders
+
+
+def fix_pool_wait_spin() -> None:
+    """Make Dagster's in-process wait for a pool slot sleep instead of spinning.
+
+    dagster 1.13's `InstanceConcurrencyContext.interval_to_next_pending_claim_check` returns
+    `min([0, ...])`, never more than 0, so a step waiting for a busy pool slot polls in a tight
+    loop at 100% CPU. The intended value is the time until the next claim check (1 s growing
+    to 15 s). Idempotent.
+    """
+    import time
+
+    from dagster._core.execution.plan import instance_concurrency_context as icc
+
+    cls = icc.InstanceConcurrencyContext
+    if getattr(cls, "_govdw_no_spin", False):
+        return
+
+    def interval_to_next_pending_claim_check(self: Any) -> float:
+        if not self._pending_claims:
+            return 0.0
+        timeouts = list(self._pending_timeouts.values())
+        if not timeouts:
+            return 0.0
+        return max(0.0, min(timeouts) - time.time())
+
+    cls.interval_to_next_pending_claim_check = interval_to_next_pending_claim_check  # type: ignore[method-assign]
+    cls._govdw_no_spin = True  # type: ignore[attr-defined]

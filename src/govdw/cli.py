@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 import warnings
@@ -154,11 +153,25 @@ def _check_metadata(result: Any, check_name: str) -> list[dict[str, Any]]:
 
 def _failure_message(result: Any) -> str:
     """What failed in words: the failing steps' error messages, and failed blocking checks."""
+
+    def cause(err: Any) -> str:
+        # Dagster wraps the asset's exception ("Error occurred while materializing ..."): the
+        # first error of the chain raised by our code says what went wrong (no space at PATH…).
+        chain: list[Any] = []
+        while err is not None and len(chain) < 20:
+            chain.append(err)
+            err = err.cause or err.context
+        own = [e for e in chain if not str(e.cls_name or "").startswith("Dagster")] or chain
+        text = own[0].message.strip()
+        name = str(own[0].cls_name or "")
+        # "govdw.publish.PublishError: could not publish …" -> "could not publish …"
+        return re.sub(rf"^[\w.]*\b{re.escape(name)}: ", "", text) if name else text
+
     lines = []
     for event in result.all_events:
         if event.is_step_failure:
             err = event.step_failure_data.error
-            message = err.message.strip() if err else "unknown error"
+            message = cause(err) if err else "unknown error"
             lines.append(f"step {event.step_key} failed: {message}")
     for check in _check_metadata(result, "facts_non_empty"):
         if not check["passed"]:
@@ -249,10 +262,11 @@ class RunLog(io.TextIOBase):
     lines also update one progress line on stderr."""
 
     def __init__(self, path: Path) -> None:
-        """Append to `path`."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+        """Create `path` (a new file: never one another run writes, never through a symlink)."""
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
-        self.file = path.open("a", encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+        self.file = os.fdopen(os.open(path, flags, 0o600), "w", encoding="utf-8")
         self.buffer_text = ""
         self.tty = sys.stderr.isatty()
         self.started = time.monotonic()
@@ -307,56 +321,150 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
     if not raw.is_dir():
         _fail(f"the raw folder {raw} does not exist: create it or run `govdw sample` first")
 
-    from dagster import DagsterInstance
+    from dagster import DagsterInstance, DagsterRunStatus
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
     )
+    from dagster._core.utils import make_new_run_id
 
+    from govdw import runlock
+    from govdw.publish import remove_stale_temp_files
     from orchestration.lib import progress
-    from orchestration.lib.instance import ensure_instance_yaml
+    from orchestration.lib.instance import (
+        ensure_instance_yaml,
+        fix_pool_wait_spin,
+        process_tags,
+        recover_dead_runs,
+        writer_holders,
+    )
     from orchestration.lib.raw_files import RAW_FILES, sync_partitions
-    from orchestration.lib.resources import FULL_REFRESH_TAG
+    from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL
 
-    ensure_instance_yaml(settings.dagster_home())
+    home = settings.dagster_home()
+    ensure_instance_yaml(home)
     click.echo(f"govdw run: {raw} -> {wh}")
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def("govdw_pipeline")
-    with DagsterInstance.get() as instance:
-        added, removed = sync_partitions(instance, raw)
-        keys = list(instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
-        if not keys:
-            _fail(f"no data files in {raw}: drop exports under raw/<region>/ or run `govdw sample`")
-        click.echo(
-            f"  {len(keys)} file(s) known ({len(added)} new, {len(removed)} gone); "
-            "loading them in one run"
-        )
-        tags = {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}
-        if full_refresh:
-            tags[FULL_REFRESH_TAG] = "true"
-        log = settings.dagster_home() / "logs" / f"run-{time.strftime('%Y%m%d-%H%M%S')}.log"
-        click.echo(f"  full log: {log}")
-        progress.set_listener(ProgressPrinter())
-        run_log = RunLog(log)
-        # Dagster's event lines (tracebacks included) stay in the run's event log (`govdw ui`);
-        # a failure is explained below in a few lines instead.
-        quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-        try:
-            with contextlib.redirect_stdout(run_log):
-                result = job.execute_in_process(
-                    instance=instance, tags=tags, raise_on_error=False, run_config=quiet
-                )
-        finally:
-            progress.set_listener(None)
-            run_log.close()
-        if not result.success:
-            _fail(
-                "the run failed; the previous warehouse (if any) is unchanged.\n"
-                + _failure_message(result)
-                + f"\n(run id {result.run_id}; full log {log}; `govdw ui` shows the run)"
+    run_id = make_new_run_id()
+    # One writer per Dagster home: a lock the kernel drops when its holder dies (even SIGKILL).
+    lock = runlock.WriterLock(home)
+    waiting_for = "another run"
+
+    def tell(holder: dict[str, Any] | None, waited: float) -> None:
+        nonlocal waiting_for
+        waiting_for = runlock.describe(holder)
+        if waited:
+            click.echo(f"  still waiting for {waiting_for} ({_fmt_seconds(waited)})", err=True)
+        else:
+            click.echo(
+                f"  waiting for {waiting_for} to finish: one run writes at a time "
+                f"(lock {lock.path}; Ctrl-C or SIGTERM stops waiting, changing nothing)",
+                err=True,
             )
-        _print_summary(result, wh, started, log)
+
+    try:
+        with runlock.stop_on_signals():
+            lock.acquire(runlock.this_process(run_id=run_id, warehouse=str(wh)), tell)
+    except runlock.Interrupted as stop:
+        click.echo(
+            f"govdw run: stopped by {stop} while waiting for {waiting_for}; nothing was "
+            f"changed, the previous warehouse (if any) is in place at {wh}",
+            err=True,
+        )
+        sys.exit(stop.exit_code)
+    try:
+        with DagsterInstance.get() as instance:
+            try:
+                with runlock.stop_on_signals():
+                    # Runs left STARTED by a killed govdw run: mark failed, free their slots.
+                    for note in recover_dead_runs(instance):
+                        click.echo(f"  {note}")
+                    for leftover in remove_stale_temp_files(wh):
+                        click.echo(f"  removed {leftover} (left by a publish that was killed)")
+                    # A run launched from the UI, sensor or schedule may hold the writer pool.
+                    waited, told, told_at = 0.0, "", 0.0
+                    for delay in runlock.backoff():
+                        holders = writer_holders(instance, WRITER_POOL)
+                        if not holders:
+                            break
+                        waiting_for = ", ".join(h.describe() for h in holders)
+                        if waiting_for != told or waited - told_at >= 60:
+                            click.echo(
+                                f"  waiting for {waiting_for} to release the writer slot "
+                                f"({_fmt_seconds(waited)} so far; Ctrl-C stops waiting)",
+                                err=True,
+                            )
+                            told, told_at = waiting_for, waited
+                        time.sleep(delay)
+                        waited += delay
+            except runlock.Interrupted as stop:
+                click.echo(
+                    f"govdw run: stopped by {stop} while waiting for {waiting_for}; nothing was "
+                    f"changed, the previous warehouse (if any) is in place at {wh}",
+                    err=True,
+                )
+                sys.exit(stop.exit_code)
+            fix_pool_wait_spin()
+            added, removed = sync_partitions(instance, raw)
+            keys = list(instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
+            if not keys:
+                _fail(
+                    f"no data files in {raw}: drop exports under raw/<region>/ or run "
+                    "`govdw sample`"
+                )
+            click.echo(
+                f"  {len(keys)} file(s) known ({len(added)} new, {len(removed)} gone); "
+                "loading them in one run"
+            )
+            tags = {
+                ASSET_PARTITION_RANGE_START_TAG: keys[0],
+                ASSET_PARTITION_RANGE_END_TAG: keys[-1],
+                **process_tags(run_id),
+            }
+            if full_refresh:
+                tags[FULL_REFRESH_TAG] = "true"
+            # Unique per run (run id in the name, created O_EXCL): two runs never share a log.
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            log = home / "logs" / f"run-{stamp}-{run_id[:8]}.log"
+            click.echo(f"  run {run_id}; full log: {log}")
+            progress.set_listener(ProgressPrinter())
+            run_log = RunLog(log)
+            # Every process of the run (ingest workers, dbt) carries the token: a later run can
+            # stop the ones a killed run left behind, and nothing else.
+            os.environ[runlock.RUN_ENV] = run_id
+            # Dagster's event lines (tracebacks included) stay in the run's event log
+            # (`govdw ui`); a failure is explained below in a few lines instead.
+            quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+            try:
+                with contextlib.redirect_stdout(run_log):
+                    result = job.execute_in_process(
+                        instance=instance,
+                        tags=tags,
+                        raise_on_error=False,
+                        run_config=quiet,
+                        run_id=run_id,
+                    )
+            finally:
+                progress.set_listener(None)
+                run_log.close()
+                os.environ.pop(runlock.RUN_ENV, None)
+            if not result.success:
+                record = instance.get_run_by_id(run_id)
+                stopped = record is not None and record.status in (
+                    DagsterRunStatus.CANCELED,
+                    DagsterRunStatus.CANCELING,
+                )
+                _fail(
+                    ("the run was interrupted (SIGINT/SIGTERM)" if stopped else "the run failed")
+                    + "; the previous warehouse (if any) is unchanged.\n"
+                    + _failure_message(result)
+                    + f"\n(run id {result.run_id}; full log {log}; `govdw ui` shows the run)"
+                )
+            _print_summary(result, wh, started, log)
+    finally:
+        lock.release()
 
 
 # ------------------------------------------------------------------------------------- inspect
@@ -523,17 +631,38 @@ def _published_path(warehouse: Path | None) -> Path:
 
 
 @cli.command()
-@click.argument("query")
+@click.argument("query", required=False)
+@click.option(
+    "--file",
+    "query_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the query from this .sql file (UTF-8).",
+)
 @_WAREHOUSE_OPTION
 @_FORMAT_OPTION
-def sql(query: str, warehouse: Path | None, fmt: str) -> None:
-    """Run QUERY against the published warehouse: read-only, no files, no network."""
+def sql(query: str | None, query_file: Path | None, warehouse: Path | None, fmt: str) -> None:
+    """Run QUERY against the published warehouse: read-only, no files, no network.
+
+    QUERY `-` reads the query from stdin; `--file Q.sql` reads it from a file.
+    """
     from govdw import query as surface
 
+    if (query is None) == (query_file is None):
+        _fail("give exactly one query: QUERY, `-` for stdin, or --file Q.sql")
+    if query_file is not None:
+        # utf-8-sig: a .sql saved by a Windows editor starts with a BOM DuckDB cannot parse.
+        text = query_file.read_text(encoding="utf-8-sig")
+    elif query == "-":
+        text = click.get_text_stream("stdin", encoding="utf-8").read().lstrip("\ufeff")
+    else:
+        text = query or ""
+    if not text.strip():
+        _fail("the query is empty")
     path = _published_path(warehouse)
     try:
         with surface.open_published(path) as con:
-            columns, rows = surface.run_query(con, query)
+            columns, rows = surface.run_query(con, text)
     except surface.QueryRefused as exc:
         _fail(f"{exc}\n(govdw sql only reads the tables of {path})")
     except surface.QueryFailed as exc:
@@ -754,11 +883,17 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        log = Path(tempfile.gettempdir()) / "govdw-last-error.txt"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        click.echo(
-            f"govdw: error: {type(exc).__name__}: {exc}\n"
-            f"(full traceback in {log}; re-run with --debug to print it)",
-            err=True,
-        )
+        # A private, new file per error (0600, O_EXCL|O_NOFOLLOW): never a shared /tmp path.
+        where = "re-run with --debug to print it"
+        try:
+            folder = settings.dagster_home() / "logs"
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            log = folder / f"error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(log, flags, 0o600), "w", encoding="utf-8") as out:
+                out.write(traceback.format_exc())
+            where = f"full traceback in {log}; {where}"
+        except OSError:
+            pass
+        click.echo(f"govdw: error: {type(exc).__name__}: {exc}\n({where})", err=True)
         sys.exit(1)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
+import shutil
 from pathlib import Path
 
 import duckdb
+import psutil
+
+from govdw import runlock
 
 #: Copy in 8 MiB chunks: large enough to be fast, small enough to keep memory flat.
 _CHUNK = 8 * 1024 * 1024
+_MIB = 1024 * 1024
+
+#: `.<warehouse name>.tmp-<pid>-<hex>`: the temp copy made next to the warehouse by process pid.
+_TMP_PATTERN = re.compile(r"^\.(?P<name>.+)\.tmp-(?P<pid>\d+)-[0-9a-f]+$")
 
 
 class PublishError(RuntimeError):
@@ -34,11 +44,100 @@ def _copy_synced(src: Path, dst: Path) -> None:
         os.fsync(fout.fileno())
 
 
+def _mib(n: int) -> int:
+    return max(1, -(-n // _MIB))  # rounded up, never 0
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _unchanged(warehouse: Path) -> str:
+    if warehouse.exists():
+        return f"the previous warehouse {warehouse} is unchanged"
+    return f"no warehouse was published at {warehouse}"
+
+
+def explain(exc: BaseException, folder: Path, warehouse: Path, needed: int | None = None) -> str:
+    """The cause of a failed publish in words, naming the path and what to do."""
+    kept = _unchanged(warehouse)
+    if isinstance(exc, MemoryError):
+        return f"out of memory while publishing; close other programs and run again; {kept}"
+    code = exc.errno if isinstance(exc, OSError) else None
+    text = str(exc)
+    where = Path(exc.filename) if isinstance(exc, OSError) and exc.filename else folder
+    if code in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in text:
+        free = _free_bytes(folder)
+        detail = ""
+        if needed is not None:
+            short = needed - (free or 0) + max(_MIB, needed // 10)  # with some headroom
+            detail = (
+                f": the copy needs {_mib(needed)} MiB and {_mib(free or 0)} MiB are free; "
+                f"free at least {_mib(short)} MiB there"
+            )
+        else:
+            detail = ": free some space there"
+        return (
+            f"no space left on device at {folder}{detail} (or publish elsewhere with "
+            f"--warehouse) and run again; {kept}"
+        )
+    if code in (errno.EACCES, errno.EPERM):
+        return (
+            f"permission denied on {where}: the user running govdw cannot write there; "
+            f"fix the folder's permissions or publish elsewhere with --warehouse; {kept}"
+        )
+    if code == errno.EROFS:
+        return f"read-only file system at {folder}: publish elsewhere with --warehouse; {kept}"
+    return f"{text} at {where}; {kept} (check free disk space and write permission there)"
+
+
+def _belongs_to_live_process(tmp: Path, pid: int) -> bool:
+    if not runlock.process_alive(pid):
+        return False
+    try:
+        proc_started = runlock.process_start_time(pid)
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
+        return True
+    try:
+        modified = tmp.stat().st_mtime
+    except FileNotFoundError:
+        return True  # nothing to remove
+    # A process started after the file was last written cannot be its writer (pid reused).
+    return proc_started <= modified + 2.0
+
+
+def remove_stale_temp_files(warehouse: Path) -> list[Path]:
+    """Delete temp copies next to `warehouse` left by publishers that died (never a live one's)."""
+    warehouse = Path(warehouse)
+    removed: list[Path] = []
+    try:
+        entries = list(warehouse.parent.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    for entry in entries:
+        match = _TMP_PATTERN.match(entry.name)
+        if not match or match["name"] != warehouse.name or entry.is_symlink():
+            continue
+        pid = int(match["pid"])
+        if pid == os.getpid() or _belongs_to_live_process(entry, pid):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            entry.unlink()
+            removed.append(entry)
+    return removed
+
+
 def publish(build_db: Path, warehouse: Path) -> Path:
     """Checkpoint `build_db`, copy it next to `warehouse`, fsync, atomically replace `warehouse`.
 
     Readers holding the old file open keep reading the old version (the rename swaps the
-    directory entry, not the inode they hold); a failure at any step leaves the old file in place.
+    directory entry, not the inode they hold); a failure at any step leaves the old file in place,
+    and the error names its cause (no space, permission, memory) and the path.
     """
     build_db = Path(build_db)
     warehouse = Path(warehouse)
@@ -48,30 +147,54 @@ def publish(build_db: Path, warehouse: Path) -> Path:
             "write it); run `govdw run` again and look at the ingest step"
         )
     # CHECKPOINT folds the write-ahead log into the main file: the one file we copy is complete.
-    con = duckdb.connect(str(build_db))
     try:
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+        con = duckdb.connect(str(build_db))
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except (duckdb.Error, OSError, MemoryError) as exc:
+        raise PublishError(
+            f"could not checkpoint the build database {build_db}: "
+            + explain(exc, build_db.parent, warehouse)
+        ) from exc
 
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    folder = warehouse.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(
+            f"could not publish {warehouse}: " + explain(exc, folder, warehouse)
+        ) from exc
+    remove_stale_temp_files(warehouse)
+    needed = build_db.stat().st_size
+    free = _free_bytes(folder)
+    if free is not None and free < needed:
+        raise PublishError(
+            explain(OSError(errno.ENOSPC, "No space left"), folder, warehouse, needed)
+        )
     # The temp file lives in the same folder so os.replace is a same-filesystem atomic rename.
-    tmp = warehouse.parent / f".{warehouse.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp = folder / f".{warehouse.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
         _copy_synced(build_db, tmp)
+        runlock.pause_for_test("publish")
         # A leftover WAL of the old file would be replayed against the new one: drop it first.
         stale_wal = warehouse.with_name(warehouse.name + ".wal")
         with contextlib.suppress(FileNotFoundError):
             stale_wal.unlink()
         os.replace(tmp, warehouse)
-        _fsync_dir(warehouse.parent)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
+        _fsync_dir(folder)
+    except (OSError, MemoryError) as exc:
+        with contextlib.suppress(OSError):
             tmp.unlink()
         raise PublishError(
-            f"could not publish {build_db} to {warehouse}: {exc}; the previous warehouse is "
-            "unchanged (check free disk space and write permission on the folder)"
+            f"could not publish {warehouse}: " + explain(exc, folder, warehouse, needed)
         ) from exc
+    except BaseException:
+        # Interrupted (SIGTERM/SIGINT): no warehouse-sized leftovers.
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     return warehouse
 
 
