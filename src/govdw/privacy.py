@@ -2,7 +2,8 @@
 
 Masks are applied to text that is already normalised (half-width digits), before it is stored
 anywhere outside the raw folder (CONTRACT.md §6). A number is only masked when it stands alone:
-digits inside a longer digit run (order ids such as GD2023040100012345) are left as they are.
+digits inside a longer run of digits or letters (order ids such as GD2023040100012345, case
+numbers such as FZ19060401683) are left as they are.
 
 The scalar functions use Python ``re`` with lookarounds; the vectorized ones use RE2 (pyarrow),
 which has no lookarounds, so they capture the neighbouring character instead and run each pattern
@@ -39,7 +40,7 @@ _RULES: list[tuple[str, str]] = [
 ]
 
 _SCALAR_RULES = [
-    (re.compile(rf"(?<![0-9]){body}(?![0-9])", re.ASCII), repl) for body, repl in _RULES
+    (re.compile(rf"(?<![0-9A-Za-z]){body}(?![0-9A-Za-z])", re.ASCII), repl) for body, repl in _RULES
 ]
 
 
@@ -49,7 +50,10 @@ def _shift_groups(repl: str) -> str:
 
 
 _VECTOR_RULES = [
-    (rf"(^|[^0-9]){body}($|[^0-9])", rf"\1{_shift_groups(repl)}\{body.count('(') + 2}")
+    (
+        rf"(^|[^0-9A-Za-z]){body}($|[^0-9A-Za-z])",
+        rf"\1{_shift_groups(repl)}\{body.count('(') + 2}",
+    )
     for body, repl in _RULES
 ]
 

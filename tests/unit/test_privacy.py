@@ -38,6 +38,10 @@ _LEAKS = [
         ("2023-04-01 08:05 共143件", "2023-04-01 08:05 共143件"),
         ("", ""),
         (None, None),
+        # A case number is not a phone number, whatever digits it holds.
+        ("案件FZ19060401683已受理", "案件FZ19060401683已受理"),
+        ("单号SL13912345678X", "单号SL13912345678X"),
+        ("电话13912345678。", "电话139****5678。"),
     ],
 )
 def test_mask_text(raw: str | None, expected: str | None) -> None:
