@@ -1,4 +1,4 @@
-"""Write the working-day calendar seed `seeds/cn_workday_calendar.csv` (2015-01-01..2030-12-31).
+"""Write the working-day calendar seed `seeds/cn_workday_calendar.csv` (2004-01-01..2030-12-31).
 
 The official calendar (public holidays plus the weekend make-up workdays, 调休) comes from the
 `chinesecalendar` package, which covers 2004-2026 and raises past that. Later days fall back to
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import chinese_calendar
 
-FIRST_DAY = dt.date(2015, 1, 1)
+FIRST_DAY = dt.date(2004, 1, 1)
 LAST_DAY = dt.date(2030, 12, 31)
 OUTPUT = Path(__file__).resolve().parents[1] / "seeds" / "cn_workday_calendar.csv"
 
