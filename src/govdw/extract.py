@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from govdw import landing, values, vocab
 from govdw.mapping import (
@@ -164,9 +165,56 @@ def _sheet_tables(
             }
         )
         return entry
+    _long_cell_issues(b, sheet, located)
     for table in located:
         entry["tables"].append(_one_table(b, sheet, table, lineage_base, exported_at))
     return entry
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _long_cell_issues(b: _Builder, sheet: SheetLike, located: list[LocatedTable]) -> None:
+    """Cells the reader cut to Excel's limit (`govdw.read.MAX_CELL_CHARS`) become cell issues
+    (file, sheet, row, column and the original length) and one warning per sheet."""
+    from govdw.read import MAX_CELL_CHARS
+
+    cut: list[tuple[int, int, int]] = getattr(sheet, "long_cells", None) or []
+    if not cut:
+        return
+    headers: dict[int, str] = {}
+    for table in located:
+        for col in table.columns:
+            headers.setdefault(col.index, col.header)
+    rows = [
+        {
+            "sha256": b.ctx.sha256,
+            "source_file": b.ctx.rel_path,
+            "source_sheet": sheet.name,
+            "source_row": sheet.first_row + r,
+            "column_name": headers.get(c) or _column_letter(c),
+            "target_column": None,
+            "value": None,  # free text may hold personal data: the length says enough
+            "problem": (
+                f"text of {n:,} characters cut to the first {MAX_CELL_CHARS:,} "
+                "(the most a spreadsheet cell holds)"
+            ),
+        }
+        for r, c, n in cut
+    ]
+    b.add("cell_issues", pa.Table.from_pylist(rows, schema=landing.CELL_ISSUES))
+    first = rows[0]
+    more = f" (and {len(rows) - 1} more cell(s))" if len(rows) > 1 else ""
+    b.warnings.append(
+        f"{b.where(sheet.name, first['source_row'], first['column_name'])}: {first['problem']}"
+        + more
+    )
 
 
 def _pair_subject(lines: list[str]) -> str | None:
@@ -308,6 +356,51 @@ def _refuse(
     return info
 
 
+#: The id column of each detail dataset's landing table.
+ID_COLUMNS = {
+    "hotline": "source_order_id",
+    "service": "source_case_id",
+    "evaluation": "source_evaluation_id",
+}
+
+#: Lineage columns that differ between copies of one record on two sheets.
+_POSITION = {"sha256", "source_file", "source_sheet", "source_row"}
+
+
+def drop_sheet_repeats(table: pa.Table, dataset: str) -> tuple[pa.Table, str | None]:
+    """Records repeated on several sheets of one file (a 汇总 sheet plus one per district, a copy
+    sheet) kept once, on the first sheet that holds them; and a note saying what was dropped.
+
+    A record is the same by its id where it has one, else by identical content. Repeats within one
+    sheet are left alone: there the latest row of an id wins later (dbt), and two identical rows
+    without an id can be two records.
+    """
+    sheets = table.column("source_sheet")
+    if pc.count_distinct(sheets).as_py() < 2:
+        return table, None
+    content = [
+        pc.cast(table.column(f.name), pa.string()) for f in table.schema if f.name not in _POSITION
+    ]
+    filled = [pc.fill_null(c, "\x00") for c in content]
+    by_content = pc.binary_join_element_wise(*filled, "\x1f")
+    ids = table.column(ID_COLUMNS[dataset])
+    key = pc.if_else(pc.is_valid(ids), pc.binary_join_element_wise("id", ids, "\x1f"), by_content)
+    sheet_order = pc.index_in(sheets, value_set=pc.unique(sheets))
+    frame = pa.table({"key": key, "sheet": sheet_order, "row": pa.array(range(table.num_rows))})
+    first = frame.group_by("key").aggregate([("sheet", "min")])
+    joined = frame.join(first, "key").sort_by("row")
+    keep = pc.equal(joined.column("sheet"), joined.column("sheet_min"))
+    dropped = table.num_rows - pc.sum(keep).as_py()
+    if not dropped:
+        return table, None
+    repeated_on = sorted(set(pc.filter(sheets, pc.invert(keep.combine_chunks())).to_pylist()))
+    note = (
+        f"{dropped} record(s) repeated on sheet(s) {', '.join(repeated_on)} were already on an "
+        "earlier sheet of this file and are counted once"
+    )
+    return table.filter(keep), note
+
+
 def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
     """Find, classify and map every table of a file's sheets into landing tables.
 
@@ -350,6 +443,13 @@ def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
     # A table left out while others loaded is a warning the run shows, not a silent loss.
     b.warnings.extend(b.refusals)
     tables = {name: pa.concat_tables(parts) for name, parts in b.parts.items() if parts}
+    for dataset_name, landing_name in DETAIL_TABLES.items():
+        if landing_name in tables:
+            kept, note = drop_sheet_repeats(tables[landing_name], dataset_name)
+            if note:
+                b.rows -= tables[landing_name].num_rows - kept.num_rows
+                tables[landing_name] = kept
+                b.warnings.append(f"{ctx.rel_path}: {note}")
     exported_at = file_exported_at
     if b.detail_datasets:
         dataset: str | None = max(set(b.detail_datasets), key=b.detail_datasets.count)
