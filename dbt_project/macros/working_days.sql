@@ -26,8 +26,3 @@
 {% macro working_days_between(start_date, end_date) -%}
     ({{ working_day_number(end_date) }} - {{ working_day_number(start_date) }})
 {%- endmacro %}
-
-{#- A rate: numerator / denominator, null when the denominator is 0 or null. -#}
-{% macro safe_rate(numerator, denominator) -%}
-    ({{ numerator }})::double / nullif({{ denominator }}, 0)
-{%- endmacro %}

@@ -19,7 +19,8 @@ final as (
         file_modified_at::timestamp as file_modified_at,
         file_kind::varchar as file_kind,
         sheets::varchar as sheets,
-        exported_at::timestamp as exported_at
+        exported_at::timestamp as exported_at,
+        warnings::varchar as warnings
     from files
 )
 

@@ -7,7 +7,7 @@ region_months as (
 
 region_years as (
     select
-        {%- for measure in region_month_counts() %}
+        {%- for measure in region_month_counts() + region_month_rate_inputs() %}
             sum({{ measure }}) as {{ measure }},
         {%- endfor %}
         region_code,
@@ -19,13 +19,10 @@ region_years as (
 with_rates as (
     select
         *,
-        {{ safe_rate('orders_closed_assigned', 'orders_assigned') }} as close_rate,
-        {{ safe_rate('orders_received_timely', 'orders_dispatched') }} as receipt_rate,
-        {{ safe_rate(
-            'evaluations_very_satisfied + evaluations_satisfied + evaluations_basic',
-            'evaluations_total'
-        ) }} as satisfaction_rate,
-        {{ safe_rate('evaluations_very_satisfied', 'evaluations_total') }} as very_satisfied_rate
+        {{ close_rate() }} as close_rate,
+        {{ receipt_rate() }} as receipt_rate,
+        {{ satisfaction_rate() }} as satisfaction_rate,
+        {{ very_satisfied_rate() }} as very_satisfied_rate
     from region_years
 ),
 

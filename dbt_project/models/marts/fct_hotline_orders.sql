@@ -21,7 +21,12 @@ orders as (
 flagged as (
     select
         *,
-        coalesce(status = '已办结' or closed_at is not null, false) as is_closed,
+        -- Closed when the status says so or a closing time is set; open when a status says
+        -- otherwise; unknown (null) when the export has neither: never guessed as open.
+        case
+            when status = '已办结' or closed_at is not null then true
+            when status is not null then false
+        end as is_closed,
         -- 本级 orders are handled by the hotline office itself; every other level is assigned.
         (admin_level is distinct from '本级') as is_assigned,
         dispatched_at is not null as is_dispatched,

@@ -21,7 +21,11 @@ cases as (
 due as (
     select
         *,
-        coalesce(status = '已办结' or completed_at is not null, false) as is_completed,
+        -- Unknown (null) when the export has neither a status nor a completion time.
+        case
+            when status = '已办结' or completed_at is not null then true
+            when status is not null then false
+        end as is_completed,
         case
             when accepted_at is not null and promised_working_days is not null
                 then {{ add_working_days('accepted_at::date', 'promised_working_days') }}

@@ -20,6 +20,7 @@ order_months as (
         count(*) filter (where is_assigned) as orders_assigned,
         count(*) filter (where is_closed) as orders_closed,
         count(*) filter (where is_closed and is_assigned) as orders_closed_assigned,
+        count(*) filter (where is_assigned and is_closed is not null) as orders_assigned_known,
         count(*) filter (where is_overdue) as orders_overdue,
         count(*) filter (where is_dispatched) as orders_dispatched,
         count(*) filter (where is_received_timely) as orders_received_timely
@@ -80,6 +81,7 @@ joined as (
         coalesce(o.orders_assigned, 0) as orders_assigned,
         coalesce(o.orders_closed, 0) as orders_closed,
         coalesce(o.orders_closed_assigned, 0) as orders_closed_assigned,
+        coalesce(o.orders_assigned_known, 0) as orders_assigned_known,
         coalesce(o.orders_overdue, 0) as orders_overdue,
         coalesce(o.orders_dispatched, 0) as orders_dispatched,
         coalesce(o.orders_received_timely, 0) as orders_received_timely,
@@ -109,11 +111,12 @@ final as (
         orders_assigned::bigint as orders_assigned,
         orders_closed::bigint as orders_closed,
         orders_closed_assigned::bigint as orders_closed_assigned,
+        orders_assigned_known::bigint as orders_assigned_known,
         orders_overdue::bigint as orders_overdue,
-        {{ safe_rate('orders_closed_assigned', 'orders_assigned') }} as close_rate,
+        {{ close_rate() }} as close_rate,
         orders_dispatched::bigint as orders_dispatched,
         orders_received_timely::bigint as orders_received_timely,
-        {{ safe_rate('orders_received_timely', 'orders_dispatched') }} as receipt_rate,
+        {{ receipt_rate() }} as receipt_rate,
         cases_accepted::bigint as cases_accepted,
         cases_completed::bigint as cases_completed,
         cases_overdue::bigint as cases_overdue,
@@ -123,11 +126,8 @@ final as (
         evaluations_basic::bigint as evaluations_basic,
         evaluations_dissatisfied::bigint as evaluations_dissatisfied,
         evaluations_very_dissatisfied::bigint as evaluations_very_dissatisfied,
-        {{ safe_rate(
-            'evaluations_very_satisfied + evaluations_satisfied + evaluations_basic',
-            'evaluations_total'
-        ) }} as satisfaction_rate,
-        {{ safe_rate('evaluations_very_satisfied', 'evaluations_total') }} as very_satisfied_rate
+        {{ satisfaction_rate() }} as satisfaction_rate,
+        {{ very_satisfied_rate() }} as very_satisfied_rate
     from joined
 )
 

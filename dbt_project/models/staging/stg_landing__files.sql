@@ -19,7 +19,8 @@ final as (
         file_modified_at,
         file_kind,
         sheets,
-        exported_at
+        exported_at,
+        warnings
     from source
 )
 

@@ -42,6 +42,9 @@ select
     count(*) filter (
         where is_closed and admin_level is distinct from '本级'
     ) as orders_closed_assigned,
+    count(*) filter (
+        where is_closed is not null and admin_level is distinct from '本级'
+    ) as orders_assigned_known,
     count(*) filter (where is_overdue) as orders_overdue,
     count(*) filter (
         where is_overdue and coalesce(closed_at, exported_at) > due_at + interval 30 day
@@ -230,6 +233,7 @@ class OrderSummary:
     orders_closed: int
     orders_open: int
     orders_closed_assigned: int
+    orders_assigned_known: int  # assigned orders whose closed state is known (close-rate base)
     orders_overdue: int
     orders_overdue_30d: int
     orders_dispatched: int

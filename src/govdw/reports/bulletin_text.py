@@ -109,8 +109,10 @@ def rates_sentence(s: OrderSummary, units: Sequence[UnitRow]) -> str:
             if len(slow) < sum(1 for u in units if u.orders_dispatched):
                 receipt += "，其他涉及单位接收率均为100%"
         parts.append(receipt)
-    if s.orders_assigned:
-        parts.append(f"办结率为{percent(s.orders_closed_assigned, s.orders_assigned)}")
+    if s.orders_assigned_known:
+        # Orders whose closed state is unknown are left out, as in mart_region_month.close_rate.
+        rate = percent(s.orders_closed_assigned, s.orders_assigned_known)
+        parts.append(f"办结率为{rate}")
     else:
         parts.append("本期无下级交办工单")
     if s.orders_rated:
