@@ -199,6 +199,13 @@ def _published_summary(warehouse: Path) -> dict[str, Any]:
         quarantined = con.execute(
             "select file_path, error from audit_files where status = 'quarantined' order by 1"
         ).fetchall()
+        try:
+            warnings = con.execute(
+                "select file_path, warnings from audit_files "
+                "where warnings is not null and warnings <> '' order by 1"
+            ).fetchall()
+        except duckdb.Error:  # a warehouse published before audit_files had warnings
+            warnings = []
     finally:
         con.close()
     return {
@@ -206,6 +213,7 @@ def _published_summary(warehouse: Path) -> dict[str, Any]:
         "rows": rows,
         "mismatches": mismatches,
         "quarantined": quarantined,
+        "warnings": warnings,
     }
 
 
@@ -249,6 +257,19 @@ def _print_summary(result: Any, warehouse: Path, started: float, log: Path) -> N
             reason = str(error or "no reason recorded")
             reason = reason[len(path) + 2 :] if reason.startswith(f"{path}: ") else reason
             echo(f"    {path}: {reason}")
+    if facts.get("warnings"):
+        lines = [
+            f"    {path}: {line[len(path) + 2 :] if line.startswith(path) else line}"
+            for path, text in facts["warnings"]
+            for line in str(text).splitlines()
+            if line
+        ]
+        echo(f"  warnings ({len(facts['warnings'])} file(s)):")
+        for line in lines[:30]:
+            echo(line)
+        if len(lines) > 30:
+            more = 'govdw sql "select file_path, warnings from audit_files"'
+            echo(f"    … {len(lines) - 30} more lines: {more}")
     echo(f"  warehouse: {warehouse}")
     echo(f"  run log: {log}")
     echo(f"  total time: {_fmt_seconds(time.monotonic() - started)}")
@@ -512,34 +533,48 @@ def _human_report(report: Mapping[str, Any], indent: str = "") -> list[str]:
     return lines
 
 
-def _entry_for(file: Path, raw: Path, folder: str | None) -> Any:
-    """A discover.FileEntry for one file, hashing only that file (not the whole raw folder)."""
-    import hashlib
+def _region_of(file: Path, raw: Path, given: str | None) -> tuple[str | None, str | None]:
+    """(region code, why none) for any path: --region, else the raw folder's region folder,
+    else the nearest folder that names a region, else a region named in the file name."""
+    from govdw.regions import explain_region, region_in_text, resolve_region
 
-    from govdw.discover import FileEntry
-    from govdw.regions import resolve_region
+    if given:
+        code = resolve_region(given)
+        return code, None if code else explain_region(given)
+    folder = _region_from_path(file, raw)
+    if folder:
+        code = resolve_region(folder)
+        return code, None if code else explain_region(folder)
+    for part in reversed(file.resolve().parent.parts):
+        code = resolve_region(part)
+        if code:
+            return code, None
+    code = region_in_text(file.name)
+    if code:
+        return code, None
+    return None, (
+        "no region: neither its folders nor its file name name one; give --region CODE "
+        "(e.g. --region 653024)"
+    )
+
+
+def _entry_for(file: Path, raw: Path, region: str | None) -> Any:
+    """A discover.FileEntry for one file, hashing only that file (streamed, not the raw folder)."""
+    from govdw.discover import FileEntry, sha256_file
 
     path = file.resolve()
     try:
         rel = path.relative_to(raw.resolve()).as_posix()
     except ValueError:
         rel = path.name
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     stat = path.stat()
-    code = resolve_region(folder) if folder else None
-    error = None
-    if code is None:
-        error = (
-            f"the folder {folder!r} names no known region"
-            if folder
-            else "not under the raw folder and no --region given"
-        )
+    code, error = _region_of(file, raw, region)
     return FileEntry(
         path=path,
         rel_path=rel,
         size_bytes=stat.st_size,
         modified_at=datetime.fromtimestamp(stat.st_mtime),
-        sha256=digest,
+        sha256=sha256_file(path),
         region_code=code,
         region_error=error,
     )
@@ -548,20 +583,23 @@ def _entry_for(file: Path, raw: Path, folder: str | None) -> Any:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
-@click.option("--region", default=None, help="Region (code or name) when FILE is not under raw/.")
+@click.option(
+    "--region",
+    default=None,
+    help="Region (code or name); default: from the folders or the file name.",
+)
 @click.option("--raw-dir", type=click.Path(path_type=Path), default=None, help="Raw drop folder.")
 def inspect(file: Path, as_json: bool, region: str | None, raw_dir: Path | None) -> None:
     """Show what the ingester makes of one FILE; writes nothing."""
     if not file.is_file():
         _fail(f"{file}: no such file")
     raw = raw_dir.resolve() if raw_dir else settings.raw_dir()
-    folder = _region_from_path(file, raw) or region
     # Hashing identifying columns needs a key; never create the key file just to look at a file.
     if not os.environ.get("GOVDW_PII_KEY") and not settings.pii_key_path().exists():
         os.environ["GOVDW_PII_KEY"] = "govdw-inspect-ephemeral-key"
     from govdw import ingest
 
-    entry = _entry_for(file, raw, folder)
+    entry = _entry_for(file, raw, region)
     result = ingest.parse_file(entry)
     report = {
         "file": str(file),

@@ -160,3 +160,25 @@ def resolve_region(folder_name: str) -> str | None:
 def explain_region(folder_name: str) -> str:
     """A sentence saying which region a folder names, or why it names none."""
     return _resolve(folder_name)[1]
+
+
+_CODE_IN_TEXT = re.compile(r"(?<![0-9])([1-9][0-9]{5})(?![0-9])")
+
+
+def region_in_text(text: str) -> str | None:
+    """The region a file or folder name mentions (乌恰县2023年4月工单.xlsx -> 653024), or None.
+
+    A 6-digit GB/T 2260 code wins; else the longest region name in the text that names exactly
+    one region (names shared by several regions are skipped, never guessed).
+    """
+    plain = normalize_text(text) or ""
+    for code in _CODE_IN_TEXT.findall(plain):
+        if region_name(code) is not None:
+            return code
+    key = _key(plain)
+    best: tuple[int, str] | None = None
+    for name, codes in _by_name().items():
+        fits = len(codes) == 1 and len(name) >= 2 and name in key
+        if fits and (best is None or len(name) > best[0]):
+            best = (len(name), codes[0])
+    return best[1] if best else None

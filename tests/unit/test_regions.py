@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from govdw import regions
@@ -75,3 +77,43 @@ def test_region_table_and_name() -> None:
     assert rows["110000"]["parent_code"] is None
     assert regions.region_name("653024") == "乌恰县"
     assert regions.region_name("000000") is None
+
+
+def test_region_in_text_reads_file_and_folder_names() -> None:
+    from govdw.regions import region_in_text
+
+    assert region_in_text("乌恰县2023年4月12345工单.xlsx") == "653024"
+    assert region_in_text("653024_orders.csv") == "653024"
+    assert region_in_text("岳陽樓區留言.xlsx") == "430602"
+    assert region_in_text("长沙市网上留言.xlsx") == "430100"
+    assert region_in_text("附件2.xlsx") is None
+    # 鼓楼区 names several regions: never guessed.
+    assert region_in_text("鼓楼区工单.xlsx") is None
+
+
+def test_inspect_takes_the_region_from_any_path(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from govdw import cli
+
+    body = "工单编号,受理时间,处理状态\nGD1,2023-04-01 08:00,已办结\n"
+    nested = tmp_path / "exports" / "653024-乌恰县" / "2023"
+    nested.mkdir(parents=True)
+    (nested / "orders.csv").write_text(body, encoding="utf-8")
+    named = tmp_path / "海原县工单.csv"
+    named.write_text(body, encoding="utf-8")
+    bare = tmp_path / "orders.csv"
+    bare.write_text(body, encoding="utf-8")
+    runner = CliRunner()
+
+    def region(path: Path, *extra: str) -> tuple[str | None, str]:
+        out = runner.invoke(cli.cli, ["inspect", str(path), "--json", *extra])
+        report = json.loads(out.output)
+        return report["region"], report.get("status", "")
+
+    assert region(nested / "orders.csv")[0] == "653024"
+    assert region(named)[0] == "640522"
+    assert region(bare) == (None, "quarantined")
+    assert region(bare, "--region", "海原县")[0] == "640522"
