@@ -82,6 +82,7 @@ CONTRACT_COLUMNS: dict[str, set[str]] = {
         "error",
         "duplicate_of",
         "loaded_at",
+        "warnings",
     },
     "audit_reconciliation": {
         "source_file",

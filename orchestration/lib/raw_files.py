@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import DagsterInstance, DynamicPartitionsDefinition
+
+from govdw.discover import sha256_file, walk
 
 #: One partition per raw file, keyed by its path relative to the raw dir.
 RAW_FILES = DynamicPartitionsDefinition(name="raw_files")
@@ -25,57 +26,60 @@ class Fingerprint:
     sha256: str
 
 
-def _is_ignored(name: str) -> bool:
-    # Office lock files (~$x.xlsx) and hidden files are never data (CONTRACT §2).
-    return name.startswith(("~$", "."))
-
-
 def iter_data_files(raw_dir: Path) -> list[str]:
-    """Relative posix paths of candidate data files under `raw_dir`, sorted."""
-    found: list[str] = []
-    if not raw_dir.is_dir():
-        return found
-    for root, dirs, files in os.walk(raw_dir):
-        dirs[:] = sorted(d for d in dirs if not _is_ignored(d))
-        for name in files:
-            if _is_ignored(name):
-                continue
-            rel = Path(root, name).relative_to(raw_dir).as_posix()
-            # The raw folder's own README documents the layout; it is not an export.
-            if rel.lower() == "readme.md":
-                continue
-            found.append(rel)
-    return sorted(found)
+    """Relative paths of the files under `raw_dir` that get an audit row, sorted.
+
+    The walk is `govdw.discover.walk`, so partitions, the sensor and the ingester see the same
+    files: links followed only inside raw/, names in any bytes as text, and links out of raw/,
+    broken links, loops, FIFOs, sockets and devices listed (they end quarantined).
+    """
+    return [found.rel_path for found in walk(raw_dir)]
 
 
 def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Hex sha256 of a file's bytes (never blocks on a FIFO)."""
+    return sha256_file(path)
 
 
 def fingerprint_dir(raw_dir: Path, cache: dict[str, Fingerprint]) -> dict[str, Fingerprint]:
-    """Fingerprints of every data file; re-hashes only files whose (size, mtime) changed."""
+    """Fingerprints of every data file; re-hashes only files whose (size, mtime) changed.
+
+    A path that is never opened (link out of raw/, FIFO, …) is fingerprinted by its problem, so a
+    change of what it is requests it again.
+    """
     result: dict[str, Fingerprint] = {}
-    for rel in iter_data_files(raw_dir):
+    for found in walk(raw_dir):
+        rel = found.rel_path
+        if found.problem is not None:
+            tag = hashlib.sha256(found.problem.encode("utf-8")).hexdigest()
+            result[rel] = Fingerprint(0, 0, "problem-" + tag)
+            continue
         try:
-            stat = (raw_dir / rel).stat()
+            stat = found.path.stat()
             old = cache.get(rel)
             if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
                 result[rel] = old
             else:
-                result[rel] = Fingerprint(stat.st_size, stat.st_mtime_ns, sha256_of(raw_dir / rel))
+                result[rel] = Fingerprint(stat.st_size, stat.st_mtime_ns, sha256_of(found.path))
         except OSError:
             # A file deleted or locked mid-scan is picked up on the next tick.
             continue
     return result
 
 
+def _valid_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def partition_key(rel_path: str) -> str:
     """A raw file's partition key: its relative path, or a stable id when Dagster rejects it."""
+    if not _valid_text(rel_path):  # never from discover's walk; a safety net for stray callers
+        raw = rel_path.encode("utf-8", "surrogateescape")
+        return "file-" + hashlib.sha1(raw).hexdigest()[:16]
     if any(part in rel_path for part in _BAD_KEY_PARTS):
         return "file-" + hashlib.sha1(rel_path.encode("utf-8")).hexdigest()[:16]
     return rel_path

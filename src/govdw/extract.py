@@ -165,41 +165,32 @@ def _sheet_tables(
             }
         )
         return entry
-    _long_cell_issues(b, sheet, located)
     for table in located:
         entry["tables"].append(_one_table(b, sheet, table, lineage_base, exported_at))
     return entry
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _long_cell_issues(b: _Builder, sheet: SheetLike, located: list[LocatedTable]) -> None:
-    """Cells the reader cut to Excel's limit (`govdw.read.MAX_CELL_CHARS`) become cell issues
-    (file, sheet, row, column and the original length) and one warning per sheet."""
+def _long_cell_issues(
+    b: _Builder, sheet: SheetLike, table: LocatedTable, targets: dict[int, str]
+) -> None:
+    """Cells of stored columns that the reader cut to a spreadsheet cell's limit
+    (`govdw.read.MAX_CELL_CHARS`) become cell issues naming file, sheet, row, column and the
+    original length, and one warning per table."""
     from govdw.read import MAX_CELL_CHARS
 
     cut: list[tuple[int, int, int]] = getattr(sheet, "long_cells", None) or []
     if not cut:
         return
-    headers: dict[int, str] = {}
-    for table in located:
-        for col in table.columns:
-            headers.setdefault(col.index, col.header)
-    rows = [
+    data_rows = set(table.rows.to_pylist())
+    headers = {col.index: col.header for col in table.columns}
+    rows: list[dict[str, Any]] = [
         {
             "sha256": b.ctx.sha256,
             "source_file": b.ctx.rel_path,
             "source_sheet": sheet.name,
             "source_row": sheet.first_row + r,
-            "column_name": headers.get(c) or _column_letter(c),
-            "target_column": None,
+            "column_name": headers.get(c),
+            "target_column": targets[c],
             "value": None,  # free text may hold personal data: the length says enough
             "problem": (
                 f"text of {n:,} characters cut to the first {MAX_CELL_CHARS:,} "
@@ -207,7 +198,10 @@ def _long_cell_issues(b: _Builder, sheet: SheetLike, located: list[LocatedTable]
             ),
         }
         for r, c, n in cut
+        if c in targets and sheet.first_row + r in data_rows
     ]
+    if not rows:
+        return
     b.add("cell_issues", pa.Table.from_pylist(rows, schema=landing.CELL_ISSUES))
     first = rows[0]
     more = f" (and {len(rows) - 1} more cell(s))" if len(rows) > 1 else ""
@@ -280,6 +274,7 @@ def _one_table(
         checks = detail_checks(table, dataset, mapping.columns)
         b.add(DETAIL_TABLES[dataset], detail)
         b.add("cell_issues", issues)
+        _long_cell_issues(b, sheet, table, dict(mapping.columns))
         b.add("reconciliation", reconciliation_table(checks, lineage, sheet.name))
         b.rows += detail.num_rows
         b.detail_datasets.append(dataset)

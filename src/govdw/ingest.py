@@ -57,6 +57,7 @@ class ParseResult:
     report: dict[str, Any] = field(default_factory=dict)
     sheets: list[str] = field(default_factory=list)
     rows: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class FileOutcome:
     rows: int = 0
     error: str | None = None
     duplicate_of: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -87,17 +89,49 @@ class IngestSummary:
     seconds: float = 0.0
 
 
+#: Why a file whose bytes changed while it was parsed is left for the next run.
+CHANGED_WHILE_READ = "file changed while it was read; it will be read again on the next run"
+
+
 def _quarantined(entry: FileEntry, error: str, kind: str | None = None) -> ParseResult:
     return ParseResult(entry.rel_path, entry.sha256, "quarantined", error=error, file_kind=kind)
 
 
 def parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
-    """Sniff, read and extract one file into landing tables; any failure becomes 'quarantined'."""
+    """Sniff, read and extract one file into landing tables; any failure becomes 'quarantined'.
+
+    After parsing, the file is stat'ed and hashed again: when its bytes are no longer those of
+    `entry` (still being written or replaced), nothing of it loads and it is quarantined with
+    `CHANGED_WHILE_READ`, so audit_files never describes other bytes than those parsed.
+    """
+    result = _parse_file(entry, limits)
+    if changed_since(entry):
+        return _quarantined(entry, f"{entry.rel_path}: {CHANGED_WHILE_READ}", result.file_kind)
+    return result
+
+
+def changed_since(entry: FileEntry) -> bool:
+    """Whether the file's bytes now differ from the entry's (size first, then sha256)."""
+    from govdw.discover import sha256_file
+
+    if not entry.sha256:
+        return False  # never hashed (unreadable): nothing was parsed from it either
+    try:
+        if entry.path.stat().st_size != entry.size_bytes:
+            return True
+        return sha256_file(entry.path) != entry.sha256
+    except OSError:
+        return True  # gone or unreadable now: what was read cannot be vouched for
+
+
+def _parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
     from govdw.read import read_workbook
     from govdw.sniff import sniff
 
     limits = limits or Limits()
     kind: str | None = None
+    if entry.problem is not None:  # a link out of raw/, a FIFO, …: never opened
+        return _quarantined(entry, f"{entry.rel_path}: {entry.problem}")
     try:
         found = sniff(entry.path, limits)
         if found.kind is None:
@@ -120,7 +154,7 @@ def parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
             sha256=entry.sha256,
             region_code=entry.region_code,
             file_modified_at=entry.modified_at,
-            file_name=entry.path.name,
+            file_name=entry.rel_path.rsplit("/", 1)[-1],  # readable even if the bytes are GBK
         )
         try:
             extraction = extract(cast("list[Any]", sheets), ctx)
@@ -139,6 +173,7 @@ def parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
             report=report,
             sheets=list(extraction.sheets_used),
             rows=extraction.rows,
+            warnings=list(getattr(extraction, "warnings", None) or []),
         )
     except (ValueError, OSError) as exc:
         log.debug("parsing %s failed", entry.rel_path, exc_info=True)
@@ -159,7 +194,7 @@ def parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
 
 def _name_file(entry: FileEntry, message: str) -> str:
     """Make sure an error names the file, without naming it twice."""
-    if entry.rel_path in message or entry.path.name in message:
+    if entry.rel_path in message or entry.rel_path.rsplit("/", 1)[-1] in message:
         return message
     return f"{entry.rel_path}: {message}"
 
@@ -360,6 +395,33 @@ def parser_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def _read_again(state: Any) -> bool:
+    """A file left for the next run because it changed while it was read."""
+    return state.status == "quarantined" and CHANGED_WHILE_READ in (state.error or "")
+
+
+def _replaced_warning(previous: Any, entry: FileEntry, result: ParseResult) -> str | None:
+    """Latest export wins: say so when a new export of a file holds fewer records than the one it
+    replaces (the missing records are no longer loaded), None otherwise."""
+    if previous is None or previous.status != "loaded" or previous.sha256 == entry.sha256:
+        return None
+    old = int(previous.rows or 0)
+    if result.status != "loaded":
+        if old and CHANGED_WHILE_READ not in (result.error or ""):
+            return (
+                f"the export this one replaced held {old} records; they are no longer loaded "
+                "(latest export wins)"
+            )
+        return None
+    new = int(result.rows or 0)
+    if new >= old:
+        return None
+    return (
+        f"this export holds {new} records, the one it replaced held {old} ({old - new} fewer); "
+        "latest export wins"
+    )
+
+
 def ingest_dir(
     raw_dir: Path,
     build_db: Path,
@@ -393,7 +455,8 @@ def ingest_dir(
         if only is not None:
             entries = [e for e in entries if e.rel_path in only]
         summary.files_seen = len(entries)
-        states = load.file_states(con)
+        details = load.file_details(con)
+        states = {path: (d.sha256, d.status) for path, d in details.items()}
         # sha256 -> rel_path of the file that owns those bytes: loaded files still holding the
         # bytes they were loaded with come first, then new files in rel_path order.
         owner: dict[str, str] = {}
@@ -404,7 +467,25 @@ def ingest_dir(
         duplicates: list[tuple[FileEntry, str]] = []
         for entry in entries:
             state = states.get(entry.rel_path)
-            if state is not None and state[0] == entry.sha256 and state[1] != "duplicate":
+            if entry.problem is not None:
+                # Never opened: a link out of raw/, a broken link, a loop, a FIFO, socket, device.
+                error = f"{entry.rel_path}: {entry.problem}"
+                known = details.get(entry.rel_path)
+                if known is not None and (known.status, known.error) == ("quarantined", error):
+                    summary.unchanged += 1
+                    summary.files.append(FileOutcome(entry.rel_path, "unchanged"))
+                    continue
+                load.mark_quarantined(con, entry, error)
+                summary.quarantined += 1
+                summary.changed = True
+                summary.files.append(FileOutcome(entry.rel_path, "quarantined", error=error))
+                continue
+            if (
+                state is not None
+                and state[0] == entry.sha256
+                and state[1] != "duplicate"
+                and not _read_again(details[entry.rel_path])
+            ):
                 summary.unchanged += 1
                 summary.files.append(FileOutcome(entry.rel_path, "unchanged"))
                 continue
@@ -428,6 +509,9 @@ def ingest_dir(
         by_path = {e.rel_path: e for e in to_parse}
         for result in parse_files(to_parse, workers=workers, progress=progress, limits=limits):
             entry = by_path[result.rel_path]
+            replaced = _replaced_warning(details.get(entry.rel_path), entry, result)
+            if replaced:
+                result.warnings = [*result.warnings, replaced]
             load.write_result(con, entry, result)
             outcome_of[result.rel_path] = result
             summary.parsed += 1
@@ -441,7 +525,13 @@ def ingest_dir(
             else:
                 summary.quarantined += 1
             summary.files.append(
-                FileOutcome(result.rel_path, result.status, result.rows, result.error)
+                FileOutcome(
+                    result.rel_path,
+                    result.status,
+                    result.rows,
+                    result.error,
+                    warnings=list(result.warnings),
+                )
             )
 
         for entry, first in duplicates:

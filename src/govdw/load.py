@@ -7,6 +7,7 @@ never row by row.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,12 @@ if TYPE_CHECKING:
     from govdw.ingest import ParseResult
 
 SCHEMA = "landing"
+
+#: landing.files: the state of each file, with the warnings the run gave it (newline-separated:
+#: missing optional columns, a newer export with fewer records, …).
+FILES_STATE = (
+    FILES if "warnings" in FILES.names else FILES.append(pa.field("warnings", pa.string()))
+)
 
 _DUCKDB_TYPES: dict[pa.DataType, str] = {
     pa.string(): "varchar",
@@ -54,7 +61,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema `landing` and every landing table that does not exist yet."""
     con.execute(f"create schema if not exists {SCHEMA}")
     for name, schema in TABLES.items():
-        con.execute(create_table_sql(name, schema))
+        con.execute(create_table_sql(name, FILES_STATE if name == "files" else schema))
+    # A build database made before the warnings column: add it (null for the old rows).
+    con.execute(f"alter table {SCHEMA}.files add column if not exists warnings varchar")
 
 
 def _ensure_state(con: duckdb.DuckDBPyConnection) -> None:
@@ -94,6 +103,24 @@ def file_states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
     return {path: (sha, status) for path, sha, status in rows}
 
 
+@dataclass(frozen=True)
+class FileState:
+    """What landing.files holds about one file."""
+
+    sha256: str
+    status: str
+    rows: int
+    error: str | None
+
+
+def file_details(con: duckdb.DuckDBPyConnection) -> dict[str, FileState]:
+    """file_path -> FileState of every file recorded in landing.files."""
+    rows = con.execute(
+        f"select file_path, sha256, status, coalesce(rows, 0), error from {SCHEMA}.files"
+    ).fetchall()
+    return {path: FileState(sha, status, int(n), error) for path, sha, status, n, error in rows}
+
+
 def _conform(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
     """Select and cast `table` to exactly the landing schema (order and types)."""
     missing = [f.name for f in schema if f.name not in table.column_names]
@@ -113,6 +140,7 @@ def _files_row(
     file_kind: str | None = None,
     sheets: str | None = None,
     exported_at: datetime | None = None,
+    warnings: list[str] | None = None,
 ) -> pa.Table:
     row = {
         "file_path": entry.rel_path,
@@ -129,8 +157,9 @@ def _files_row(
         "file_kind": file_kind,
         "sheets": sheets,
         "exported_at": exported_at,
+        "warnings": "\n".join(warnings) if warnings else None,
     }
-    return pa.Table.from_pylist([row], schema=FILES)
+    return pa.Table.from_pylist([row], schema=FILES_STATE)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
@@ -181,6 +210,7 @@ def write_result(con: duckdb.DuckDBPyConnection, entry: FileEntry, result: Parse
         file_kind=result.file_kind,
         sheets=",".join(result.sheets) or None,
         exported_at=result.exported_at,
+        warnings=list(getattr(result, "warnings", None) or []),
     )
     _replace_file(con, entry, result.tables if loaded else {}, files_row)
 
@@ -191,12 +221,17 @@ def mark_duplicate(con: duckdb.DuckDBPyConnection, entry: FileEntry, duplicate_o
 
 
 def mark_quarantined(
-    con: duckdb.DuckDBPyConnection, entry: FileEntry, error: str, file_kind: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    entry: FileEntry,
+    error: str,
+    file_kind: str | None = None,
+    warnings: list[str] | None = None,
 ) -> None:
     """Record `entry` as quarantined with a human-readable `error` (and drop any old rows)."""
-    _replace_file(
-        con, entry, {}, _files_row(entry, status="quarantined", error=error, file_kind=file_kind)
+    row = _files_row(
+        entry, status="quarantined", error=error, file_kind=file_kind, warnings=warnings
     )
+    _replace_file(con, entry, {}, row)
 
 
 def forget_missing(con: duckdb.DuckDBPyConnection, present_rel_paths: set[str]) -> list[str]:

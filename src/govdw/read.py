@@ -15,7 +15,7 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,10 @@ from govdw import values
 
 if TYPE_CHECKING:
     from govdw.ingest import Limits
+
+#: Excel's own limit on the text of one cell. Longer text (only a hand-made or generated file
+#: holds it) is cut to this length on read, and the cut is reported as a cell issue.
+MAX_CELL_CHARS = 32_767
 
 _ENCRYPTED_HINT = (
     "password-protected workbook (encrypted): save it without a password and drop it again"
@@ -42,6 +46,8 @@ class Sheet:
     `first_row + i` (1-based as a person sees it); no trailing empty rows or columns.
     `merged`: (row0, col0, row1, col1) 0-based inclusive grid coordinates, or None when the
     format does not expose merges.
+    `long_cells`: (grid row, grid column, original length in characters) of each cell whose text
+    was cut to `MAX_CELL_CHARS`.
     """
 
     name: str
@@ -50,6 +56,7 @@ class Sheet:
     grid: pa.Table
     first_row: int = 1
     merged: list[tuple[int, int, int, int]] | None = None
+    long_cells: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 class ReadError(ValueError):
@@ -84,6 +91,7 @@ def read_workbook(
     else:
         raise ReadError(f"{label}: cannot read a file of kind {kind!r}")
     for sheet in sheets:
+        sheet.grid, sheet.long_cells = cut_long_cells(sheet.grid)
         if sheet.grid.num_rows > limits.max_rows:
             raise ReadError(
                 f"{label}, sheet {sheet.name}: {sheet.grid.num_rows:,} rows, more than the "
@@ -97,6 +105,30 @@ def read_workbook(
     return sheets
 
 
+def cut_long_cells(
+    grid: pa.Table, limit: int = MAX_CELL_CHARS
+) -> tuple[pa.Table, list[tuple[int, int, int]]]:
+    """`grid` with every cell longer than `limit` characters cut to it, and the cut cells as
+    (row, column, original length). Costs one byte-length pass per column."""
+    cut: list[tuple[int, int, int]] = []
+    columns = list(grid.columns)
+    changed = False
+    for c, col in enumerate(columns):
+        if col.null_count == len(col) or (pc.max(pc.binary_length(col)).as_py() or 0) <= limit:
+            continue  # no cell has more bytes than the limit, so none has more characters
+        lengths = pc.utf8_length(col)
+        long = pc.fill_null(pc.greater(lengths, limit), False)
+        if not pc.any(long).as_py():
+            continue
+        for r in pc.indices_nonzero(long).to_pylist():
+            cut.append((r, c, int(lengths[r].as_py())))
+        columns[c] = pc.if_else(long, pc.utf8_slice_codeunits(col, 0, limit), col)
+        changed = True
+    if not changed:
+        return grid, cut
+    return pa.Table.from_arrays(columns, names=grid.column_names), sorted(cut)
+
+
 # --------------------------------------------------------------------------- Excel
 
 
@@ -105,6 +137,8 @@ def _read_excel(path: Path, kind: str, label: str) -> list[Sheet]:
 
     # fastexcel picks its reader by extension; content decides here (an xlsx saved as .xls).
     matches = path.suffix.lower() in ({".xls"} if kind == "xls" else {".xlsx", ".xlsm"})
+    # fastexcel takes a path only as UTF-8 text: a name in other bytes (GBK) goes in as bytes.
+    matches = matches and _utf8_path(path)
     try:
         reader = fastexcel.read_excel(path if matches else path.read_bytes())
         names = reader.sheet_names
@@ -151,6 +185,14 @@ def _read_excel(path: Path, kind: str, label: str) -> list[Sheet]:
                 )
             )
     return sheets
+
+
+def _utf8_path(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def release_free_memory() -> None:
@@ -364,6 +406,8 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None, label: st
             "save it as UTF-8 or GB18030"
         ) from exc
     text = text.removeprefix("\ufeff")
+    # The csv module refuses fields over 128 KiB; a long cell is cut later, never a failure.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[str | None]] = [list(row) for row in reader]
     return Sheet(name="csv", index=0, hidden=False, grid=_rows_to_grid(rows), first_row=1)

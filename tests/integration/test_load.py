@@ -195,7 +195,80 @@ def test_ingest_dir_lifecycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         ("640522/z_copy.csv", "A1"),
         ("640522/z_copy.csv", "A2"),
     ]
+    # Latest export wins, but not silently: the newer a.csv holds one record fewer.
+    fewer = "this export holds 1 records, the one it replaced held 2 (1 fewer); latest export wins"
+    assert [f.warnings for f in third.files if f.rel_path == "640522/a.csv"] == [[fewer]]
+    with duckdb.connect(str(db), read_only=True) as c:
+        warned = c.execute(
+            "select file_path, warnings from landing.files where warnings is not null"
+        ).fetchall()
+    assert warned == [("640522/a.csv", fewer)]
 
     shutil.rmtree(raw / "misc")
     refreshed = ingest_dir(raw, db, workers=0, full_refresh=True)
     assert (refreshed.parsed, refreshed.loaded, refreshed.unchanged) == (2, 2, 0)
+
+
+def test_file_changed_while_read_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that changes while parsed is quarantined this run and parsed again on the next,
+    even when its bytes by then equal those seen at discovery."""
+    raw, db = tmp_path / "raw", tmp_path / "b.duckdb"
+    path = raw / "640522" / "a.csv"
+    original = "工单编号,状态\nA1,已办结\nA2,办理中\n"
+    _write(path, original)
+    calls: list[str] = []
+
+    def rewriting(sheets: list[Any], ctx: FileContext) -> Extraction:
+        calls.append(ctx.rel_path)
+        if len(calls) == 1:
+            _write(path, original + "A3,办理中\n")  # still being copied in
+        return _fake_extract(sheets, ctx)
+
+    monkeypatch.setattr(govdw.extract, "extract", rewriting)
+    first = ingest_dir(raw, db, workers=0)
+    assert (first.loaded, first.quarantined) == (0, 1)
+    with duckdb.connect(str(db), read_only=True) as c:
+        state = c.execute("select status, rows, error from landing.files").fetchall()
+        orders = c.execute("select count(*) from landing.hotline_orders").fetchone()
+    assert state == [
+        (
+            "quarantined",
+            0,
+            "640522/a.csv: file changed while it was read; it will be read again on the next run",
+        )
+    ]
+    assert orders == (0,)
+    _write(path, original)  # back to the bytes the first run discovered
+    second = ingest_dir(raw, db, workers=0)
+    assert (second.parsed, second.loaded, second.unchanged) == (1, 1, 0)
+    assert len(calls) == 2
+
+
+def test_old_files_table_gains_warnings_column() -> None:
+    """A build database from before the warnings column gets it added by ensure_schema."""
+    connection = duckdb.connect()
+    connection.execute("create schema landing")
+    connection.execute("create table landing.files (file_path varchar, sha256 varchar)")
+    ensure_schema(connection)
+    cols = [r[0] for r in connection.execute("describe landing.files").fetchall()]
+    assert cols == ["file_path", "sha256", "warnings"]
+
+
+def test_file_warnings_check_is_a_warning() -> None:
+    """The Dagster check on audit_files lists files with warnings, severity WARN."""
+    from dagster import AssetCheckSeverity
+
+    from orchestration.defs.warehouse.checks import file_warnings_result
+
+    connection = duckdb.connect()
+    connection.execute("create table audit_files (file_path varchar, warnings varchar)")
+    connection.execute(
+        "insert into audit_files values ('640522/a.csv', 'this export holds 1 records, the one "
+        "it replaced held 2 (1 fewer); latest export wins'), ('640522/b.csv', null)"
+    )
+    result = file_warnings_result(connection)
+    assert (result.passed, result.severity) == (False, AssetCheckSeverity.WARN)
+    assert result.metadata["files_with_warnings"].value == 1
+    assert result.metadata["fewer_records_than_replaced"].value == 1

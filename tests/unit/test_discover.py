@@ -88,3 +88,125 @@ def test_discover_is_deterministic(tmp_path: Path) -> None:
         "640522/b1.csv", "640522/b2.csv", "640522/b3.csv",
     ]  # fmt: skip
     assert discover(raw) == first
+
+
+# --- issue 11: names in any bytes, links, special files -------------------------------------
+
+
+def _write_bytes_name(folder: Path, name: bytes, data: bytes) -> None:
+    os.makedirs(os.fsencode(folder), exist_ok=True)
+    with open(os.path.join(os.fsencode(folder), name), "wb") as fh:
+        fh.write(data)
+
+
+def test_names_in_gbk_bytes_are_readable_text(tmp_path: Path) -> None:
+    """GBK file and region-folder names (unzip of a Chinese-Windows archive) decode as GB18030;
+    bytes that are neither UTF-8 nor GB18030 become \\xNN escapes; every rel_path is valid text."""
+    raw = tmp_path / "raw"
+    region = os.fsdecode("653024-乌恰县".encode("gbk"))
+    _write_bytes_name(raw / region, "工单导出.xlsx".encode("gbk"), b"orders")
+    _write_bytes_name(raw / os.fsdecode("乌恰县".encode("gbk")), b"\xff\xfe.csv", b"odd")
+    # The same name in UTF-8 and in GBK bytes side by side: the GBK one stays distinct.
+    _write_bytes_name(raw / "640522", "办件.csv".encode(), b"utf8")
+    _write_bytes_name(raw / "640522", "办件.csv".encode("gbk"), b"gbk")
+
+    entries = discover(raw)
+
+    assert [e.rel_path for e in entries] == [
+        "640522/\\xb0\\xec\\xbc\\xfe.csv",
+        "640522/办件.csv",
+        "653024-乌恰县/工单导出.xlsx",
+        "乌恰县/\\xff\\xfe.csv",
+    ]
+    for entry in entries:
+        entry.rel_path.encode("utf-8")  # never a surrogate
+    by_path = {e.rel_path: e for e in entries}
+    orders = by_path["653024-乌恰县/工单导出.xlsx"]
+    assert (orders.region_code, orders.sha256) == ("653024", hashlib.sha256(b"orders").hexdigest())
+    assert os.fsencode(orders.path).endswith("工单导出.xlsx".encode("gbk"))  # the real name
+    assert by_path["乌恰县/\\xff\\xfe.csv"].region_code == "653024"
+    assert by_path["640522/\\xb0\\xec\\xbc\\xfe.csv"].sha256 == hashlib.sha256(b"gbk").hexdigest()
+
+
+def test_links_followed_only_inside_raw(tmp_path: Path) -> None:
+    """Links inside raw/ are followed (files and folders); links out, broken links, loops,
+    FIFOs and sockets are entries with a problem and are never opened."""
+    import socket
+
+    raw = tmp_path / "raw"
+    outside = tmp_path / "outside"
+    _write(outside, "secret.csv", b"secret")
+    _write(raw, "640522/2023/a.csv", b"a")
+    os.symlink(raw / "640522/2023/a.csv", raw / "640522/a-link.csv")
+    os.symlink("2023", raw / "640522/alias")  # a folder inside raw/
+    os.symlink(outside / "secret.csv", raw / "640522/out.csv")
+    os.symlink(outside, raw / "640522/outdir")
+    os.symlink("nowhere.csv", raw / "640522/broken.csv")
+    os.symlink("loop2", raw / "640522/loop1")
+    os.symlink("loop1", raw / "640522/loop2")
+    os.symlink("..", raw / "640522/2023/up")  # a folder above: a loop
+    os.mkfifo(raw / "640522/pipe.csv")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(raw / "640522/sock"))
+    try:
+        entries = {e.rel_path: e for e in discover(raw)}
+    finally:
+        sock.close()
+
+    def problem(rel: str) -> str:
+        found = entries[rel].problem
+        assert found is not None, rel
+        return found
+
+    assert sorted(entries) == [
+        "640522/2023/a.csv",
+        "640522/2023/up",
+        "640522/a-link.csv",
+        "640522/alias/a.csv",
+        "640522/alias/up",
+        "640522/broken.csv",
+        "640522/loop1",
+        "640522/loop2",
+        "640522/out.csv",
+        "640522/outdir",
+        "640522/pipe.csv",
+        "640522/sock",
+    ]
+    digest = hashlib.sha256(b"a").hexdigest()
+    for rel in ("640522/2023/a.csv", "640522/a-link.csv", "640522/alias/a.csv"):
+        assert (entries[rel].problem, entries[rel].sha256) == (None, digest)
+    assert problem("640522/out.csv").startswith(
+        f"symbolic link to {outside / 'secret.csv'}, outside the raw folder"
+    )
+    assert problem("640522/outdir").startswith(f"symbolic link to {outside}, outside")
+    assert problem("640522/broken.csv").startswith("broken symbolic link (its target nowhere.csv")
+    for rel in ("640522/loop1", "640522/loop2", "640522/2023/up", "640522/alias/up"):
+        assert problem(rel).startswith("symbolic link loop"), rel
+    assert problem("640522/pipe.csv").startswith("a named pipe (FIFO), not a regular file")
+    assert problem("640522/sock").startswith("a socket, not a regular file")
+    for rel, entry in entries.items():
+        if entry.problem is not None:
+            assert (entry.sha256, entry.size_bytes) == ("", 0), rel
+            assert entry.problem.rstrip().split(": ")[-1], rel  # says what to do
+
+
+def test_partitions_walk_the_same_files(tmp_path: Path) -> None:
+    """orchestration.lib.raw_files lists exactly discover's paths, with valid partition keys."""
+    from orchestration.lib.raw_files import fingerprint_dir, iter_data_files, partition_key
+
+    raw = tmp_path / "raw"
+    _write(raw, "README.md", b"readme")
+    _write(raw, "640522/a.csv", b"a")
+    _write(raw, "640522/~$a.csv", b"lock")
+    _write_bytes_name(raw / "640522", "工单.csv".encode("gbk"), b"gbk")
+    os.symlink("/etc", raw / "640522/etc")
+    os.mkfifo(raw / "640522/pipe.csv")
+
+    rels = iter_data_files(raw)
+    assert rels == [e.rel_path for e in discover(raw)]
+    assert rels == ["640522/a.csv", "640522/etc", "640522/pipe.csv", "640522/工单.csv"]
+    assert [partition_key(r) for r in rels] == rels
+    prints = fingerprint_dir(raw, {})  # never blocks on the FIFO
+    assert sorted(prints) == rels
+    assert prints["640522/工单.csv"].sha256 == hashlib.sha256(b"gbk").hexdigest()
+    assert prints["640522/pipe.csv"].sha256.startswith("problem-")

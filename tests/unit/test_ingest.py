@@ -12,21 +12,22 @@ import pyarrow as pa
 import pytest
 
 import govdw.extract
-from govdw.discover import FileEntry
+from govdw.discover import FileEntry, sha256_file
 from govdw.extract import Extraction, ExtractionError, FileContext
-from govdw.ingest import Limits, ParseResult, parse_file, parse_files
+from govdw.ingest import CHANGED_WHILE_READ, Limits, ParseResult, parse_file, parse_files
 from govdw.landing import HOTLINE_ORDERS
 
 MTIME = datetime(2024, 4, 2, 9, 0, 0)
 
 
 def _entry(path: Path, rel: str, region: str | None = "640522") -> FileEntry:
+    # The real sha256: parse_file checks after parsing that the bytes are still these.
     return FileEntry(
         path=path,
         rel_path=rel,
         size_bytes=path.stat().st_size if path.exists() else 0,
         modified_at=MTIME,
-        sha256="ab" * 32,
+        sha256=sha256_file(path) if path.exists() else "ab" * 32,
         region_code=region,
         region_error=None if region else "folder 'misc' names no known region",
     )
@@ -205,3 +206,77 @@ def test_real_parse_in_a_worker(tmp_path: Path) -> None:
     assert [(r.status, r.error) for r in results] == [
         ("quarantined", "640522/empty.csv: the file is empty (0 bytes)")
     ]
+
+
+# --- issue 11: bytes that change while read, long cells, special entries ---------------------
+
+
+def test_file_changed_while_read_is_not_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bytes that change during the parse load nothing: quarantined, to be read again."""
+    path = _csv(tmp_path)
+    entry = _entry(path, "640522/orders.csv")
+
+    def growing(sheets: list[Any], ctx: FileContext) -> Extraction:
+        with path.open("a", encoding="utf-8") as fh:  # the export is still being written
+            fh.write("GD2,办理中\n")
+        return _fake_extract(sheets, ctx)
+
+    monkeypatch.setattr(govdw.extract, "extract", growing)
+    result = parse_file(entry)
+    assert (result.status, result.tables, result.rows) == ("quarantined", {}, 0)
+    assert result.error == f"640522/orders.csv: {CHANGED_WHILE_READ}"
+    assert CHANGED_WHILE_READ == (
+        "file changed while it was read; it will be read again on the next run"
+    )
+    # Same size, other bytes: the re-hash notices too.
+    path.write_text("工单编号,状态\nGD1,已办结\n", encoding="utf-8")
+    entry = _entry(path, "640522/orders.csv")
+    monkeypatch.setattr(govdw.extract, "extract", _fake_extract)
+    assert parse_file(entry).status == "loaded"
+    path.write_text("工单编号,状态\nGD9,已办结\n", encoding="utf-8")
+    assert parse_file(entry).error == f"640522/orders.csv: {CHANGED_WHILE_READ}"
+
+
+def test_long_cell_is_cut_with_a_cell_issue(tmp_path: Path) -> None:
+    """A cell over 32,767 characters (here 200,000, over the csv module's 128 KiB field limit)
+    loads cut to 32,767 characters, with a cell issue naming file, sheet, row, column, length."""
+    path = tmp_path / "orders.csv"
+    long_text = "路灯不亮" * 50_000
+    path.write_text(
+        "工单编号,受理时间,诉求内容,办理状态\n"
+        "GD1,2024-01-01 08:00,路灯坏了,已办结\n"
+        f"GD2,2024-01-02 08:00,{long_text},已办结\n",
+        encoding="utf-8",
+    )
+    result = parse_file(_entry(path, "640522/orders.csv"))
+    assert (result.status, result.rows) == ("loaded", 2)
+    content = result.tables["hotline_orders"].column("content_masked").to_pylist()
+    assert [len(c) for c in content] == [4, 32_767]
+    issues = result.tables["cell_issues"].to_pylist()
+    assert [
+        (i["source_file"], i["source_sheet"], i["source_row"], i["column_name"], i["problem"])
+        for i in issues
+    ] == [
+        (
+            "640522/orders.csv",
+            "csv",
+            3,
+            "诉求内容",
+            "text of 200,000 characters cut to the first 32,767 (the most a spreadsheet cell "
+            "holds)",
+        )
+    ]
+    assert any("200,000 characters" in w for w in result.warnings)
+
+
+def test_problem_entry_is_never_opened(tmp_path: Path) -> None:
+    """An entry with a problem (a FIFO here) is quarantined without opening it (no block)."""
+    fifo = tmp_path / "orders.csv"
+    os.mkfifo(fifo)
+    entry = FileEntry(
+        fifo, "640522/orders.csv", 0, MTIME, "", "640522", None, problem="a named pipe"
+    )
+    result = parse_file(entry)
+    assert (result.status, result.error) == ("quarantined", "640522/orders.csv: a named pipe")

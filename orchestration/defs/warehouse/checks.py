@@ -1,5 +1,5 @@
-"""Data checks beyond dbt's tests: reconciliation mismatches (WARN) and non-empty facts (blocking)."""
-
+"""Data checks beyond dbt's tests: reconciliation mismatches and file warnings (WARN), and
+non-empty facts (blocking)."""
 
 from collections.abc import Sequence
 
@@ -7,8 +7,8 @@ import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetChecksDefinition,
+    AssetCheckSeverity,
     MetadataValue,
     asset_check,
 )
@@ -45,7 +45,33 @@ def reconciliation_result(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
     return AssetCheckResult(
         passed=mismatches == 0,
         severity=AssetCheckSeverity.WARN,
-        metadata={"mismatches": mismatches, "examples": MetadataValue.md("\n".join(lines) or "none")},
+        metadata={
+            "mismatches": mismatches,
+            "examples": MetadataValue.md("\n".join(lines) or "none"),
+        },
+    )
+
+
+def file_warnings_result(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
+    """WARN result: files whose audit_files row carries warnings (e.g. a newer export with fewer
+    records than the one it replaced: latest export wins), listed with their warnings."""
+    rows = con.execute(
+        "select file_path, warnings from audit_files "
+        "where warnings is not null and warnings <> '' order by file_path"
+    ).fetchall()
+    fewer = sum(1 for _, w in rows if "latest export wins" in w)
+    lines = [
+        f"- `{path}`: " + "; ".join(w for w in warnings.splitlines() if w)
+        for path, warnings in rows[:200]
+    ]
+    return AssetCheckResult(
+        passed=not rows,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "files_with_warnings": len(rows),
+            "fewer_records_than_replaced": fewer,
+            "files": MetadataValue.md("\n".join(lines) or "none"),
+        },
     )
 
 
@@ -72,6 +98,30 @@ def build_checks(models: Sequence[str]) -> list[AssetChecksDefinition]:
                 con.close()
 
         checks.append(reconciliation_mismatches)
+
+    if "audit_files" in models:
+
+        @asset_check(
+            asset="audit_files",
+            name="file_warnings",
+            blocking=False,
+            pool=WRITER_POOL,
+            description=(
+                "Files loaded with warnings, e.g. a newer export holding fewer records than the "
+                "one it replaced (latest export wins); a warning, not a failure."
+            ),
+        )
+        def file_warnings(
+            context: AssetCheckExecutionContext, paths: GovdwPaths
+        ) -> AssetCheckResult:
+            """List the files whose audit_files row carries warnings."""
+            con = _connect(paths)
+            try:
+                return file_warnings_result(con)
+            finally:
+                con.close()
+
+        checks.append(file_warnings)
 
     for table, landing in FACT_TABLES.items():
         if table in models:
