@@ -62,17 +62,33 @@ def _t2s() -> Any:
     return opencc.OpenCC("t2s")
 
 
+def _in_simplified_standard(ch: str) -> bool:
+    """Whether a character belongs to GB 2312, the simplified standard (乾 of 乾城, 於 …)."""
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @functools.cache
 def _traditional_class() -> str:
-    """A regex character class of every CJK character that t2s changes on its own.
+    """A regex character class of the traditional-only CJK characters: t2s changes them and they
+    are no simplified characters of their own.
 
-    Rows without such a character skip OpenCC entirely; that is what makes the check cheap.
+    Text is converted only when it holds one (岳陽樓區 -> 岳阳楼区): a simplified place name such as
+    乾城 (乾 is in GB 2312) is left as written. Rows without such a character skip OpenCC
+    entirely; that is what makes the check cheap.
     """
     chars = [chr(i) for i in [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]]
     converted = _t2s().convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # pragma: no cover - defensive: OpenCC changed line handling
         converted = [_t2s().convert(c) for c in chars]
-    changed = "".join(c for c, s in zip(chars, converted, strict=True) if c != s)
+    changed = "".join(
+        c
+        for c, s in zip(chars, converted, strict=True)
+        if c != s and not _in_simplified_standard(c)
+    )
     return f"[{changed}]"
 
 
@@ -262,6 +278,9 @@ _DT_PATTERN = (
 _COMPACT_DT = r"^([0-9]{4})([0-9]{2})([0-9]{2})(?: ?T? ?)([0-9]{2})([0-9]{2})([0-9]{2})$"
 _COMPACT_D = r"^([0-9]{4})([0-9]{2})([0-9]{2})$"
 _SERIAL_PATTERN = r"^[0-9]{1,7}(?:\.[0-9]+)?$"
+#: Year-last dates ('12/16/2016 9:32', '16.12.2016'): month first, as Excel's US locale writes
+#: them, unless the column says otherwise (a first part above 12 somewhere: day first).
+_YEAR_LAST = r"^(?P<a>[0-9]{1,2})[/.-](?P<b>[0-9]{1,2})[/.-](?P<y>[0-9]{4})(?P<rest>(?: .*)?)$"
 _DAY_MARK = " ?日 ?"
 #: Exports stamped in UTC+8 ('…Z' is rare, '+08:00' common) are China wall-clock time already.
 _CHINA_OFFSET = r" ?(?:\+08:?00|GMT\+8|UTC\+8)$"
@@ -271,6 +290,8 @@ _COMPACT_DT_RE = re.compile(_COMPACT_DT, re.ASCII)
 _COMPACT_D_RE = re.compile(_COMPACT_D, re.ASCII)
 _SERIAL_RE = re.compile(_SERIAL_PATTERN, re.ASCII)
 _DAY_MARK_RE = re.compile(_DAY_MARK)
+_YEAR_LAST_RE = re.compile(_YEAR_LAST, re.ASCII)
+_LATIN_RUN = re.compile(r"[a-z]+")
 _CHINA_OFFSET_RE = re.compile(_CHINA_OFFSET)
 
 
@@ -281,6 +302,7 @@ def _prepare_datetime_text(text: str) -> str:
     text = _DAY_MARK_RE.sub(" ", text)
     text = _TRIM_RE.sub("", text)
     text = _COMPACT_DT_RE.sub(r"\1-\2-\3 \4:\5:\6", text)
+    text = _YEAR_LAST_RE.sub(r"\g<y>-\g<a>-\g<b>\g<rest>", text)  # one cell: month first
     return _COMPACT_D_RE.sub(r"\1-\2-\3", text)
 
 
@@ -382,6 +404,22 @@ def parse_datetime_array(a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Ar
     return out, problems
 
 
+def _year_last_to_iso(text: pa.Array) -> pa.Array:
+    """Year-last dates of one column rewritten year first. Month first unless a first part is
+    above 12 somewhere in the column (then day first): the column decides, not each cell."""
+    parts = pc.extract_regex(text, _YEAR_LAST)
+    if not pc.any(pc.is_valid(parts)).as_py():
+        return text
+    first = pc.cast(pc.struct_field(parts, "a"), pa.int32())
+    second = pc.cast(pc.struct_field(parts, "b"), pa.int32())
+    day_first = bool(pc.any(pc.greater(first, 12)).as_py()) and not bool(
+        pc.any(pc.greater(second, 12)).as_py()
+    )
+    # RE2 numbers the groups: a=1, b=2, y=3, rest=4.
+    order = r"\3-\2-\1\4" if day_first else r"\3-\1-\2\4"
+    return pc.replace_substring_regex(text, _YEAR_LAST, order)
+
+
 def _parse_datetime_general(a: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Every accepted shape, for the rows the ISO fast path did not take."""
     a = _fullwidth_array(a)
@@ -393,6 +431,7 @@ def _parse_datetime_general(a: pa.Array) -> tuple[pa.Array, pa.Array]:
     text = pc.replace_substring_regex(text, _TRIM, "")
     text = pc.replace_substring_regex(text, _COMPACT_DT, r"\1-\2-\3 \4:\5:\6")
     text = pc.replace_substring_regex(text, _COMPACT_D, r"\1-\2-\3")
+    text = _year_last_to_iso(text)
 
     parts = pc.extract_regex(text, _DT_PATTERN)
     fields = {name: pc.struct_field(parts, name) for name in ("y", "mo", "d", "H", "M", "S", "f")}
@@ -611,7 +650,8 @@ def canonical_label(kind: str, s: object) -> str | None:
     text = normalize_text(s)
     assert text is not None  # is_empty_marker covers None
     if kind == "channel":
-        return text
+        # Latin letters case-folded to one form: qq, Qq and QQ are one channel (QQ).
+        return _LATIN_RUN.sub(lambda m: m.group().upper(), text)
     if kind == "category":
         # 民生保障类 -> 民生保障; a lone '类' is kept rather than emptied.
         return text[:-1].rstrip() if text.endswith("类") and len(text) > 1 else text

@@ -518,3 +518,38 @@ def test_serial_range_limits() -> None:
     with pytest.raises(v.ValueProblem, match="outside 1990-2100"):
         v.parse_datetime(str(low - 1))
     assert v.parse_datetime(low + 0.25) == datetime(1990, 1, 1) + timedelta(hours=6)
+
+
+# --- issue 9: real value shapes ---------------------------------------------------------------
+
+
+def test_year_last_dates_are_month_first_unless_the_column_says_day_first() -> None:
+    us = ["12/16/2016", "4/25/2019 9:32:09", "03/04/2016"]
+    out, problems = v.parse_datetime_array(pa.array(us))
+    assert [str(v) for v in out.to_pylist()] == [
+        "2016-12-16 00:00:00",
+        "2019-04-25 09:32:09",
+        "2016-03-04 00:00:00",
+    ]
+    assert not any(problems.to_pylist())
+    # A first part above 12 somewhere: this column writes the day first.
+    european = ["16/12/2016", "03/04/2016"]
+    out, _ = v.parse_datetime_array(pa.array(european))
+    assert [str(v.date()) for v in out.to_pylist()] == ["2016-12-16", "2016-04-03"]
+    assert v.parse_datetime("12/16/2016 9:32") == datetime(2016, 12, 16, 9, 32)
+    assert v.parse_datetime("2019年4月25日") == datetime(2019, 4, 25)
+    assert v.parse_datetime("2019/4/25 9:32:09") == datetime(2019, 4, 25, 9, 32, 9)
+
+
+def test_script_is_converted_only_where_the_text_is_traditional() -> None:
+    assert v.normalize_text("乾城") == "乾城"  # a simplified place name stays as written
+    assert v.normalize_text("岳陽樓區") == "岳阳楼区"
+    assert v.normalize_text_array(pa.array(["乾城", "岳陽樓區"])).to_pylist() == [
+        "乾城",
+        "岳阳楼区",
+    ]
+
+
+def test_channels_are_case_folded() -> None:
+    assert {v.canonical_label("channel", c) for c in ("qq", "QQ", "Qq")} == {"QQ"}
+    assert v.canonical_label("channel", "微信") == "微信"
