@@ -75,7 +75,15 @@ class Extraction:
 
 
 class ExtractionError(Exception):
-    """No sheet of the file holds a table the extractor recognises (the file is quarantined)."""
+    """No sheet of the file holds a table the extractor can load (the file is quarantined).
+
+    `report` holds what was seen (sheets, header rows, column roles, refusals) for `inspect`.
+    """
+
+    def __init__(self, message: str, report: dict[str, Any] | None = None) -> None:
+        """The message names the file and what to do; `report` says what was found."""
+        super().__init__(message)
+        self.report = report or {}
 
 
 def _json(value: Any) -> Any:
@@ -343,6 +351,7 @@ def _refuse(
     b.refusals.append(message)
     info["refused"] = {
         "dataset": mapping.dataset,
+        "roles_matched": len(mapping.columns),
         "missing_roles": missing,
         "candidates": {r: candidates(mapping, r) for r in missing},
         "vocabulary_fix": fixes,
@@ -426,15 +435,16 @@ def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
         if b.sheets_used:
             used_hidden = group is hidden and bool(hidden)
             break
+    seen_report = {"file": ctx.rel_path, "sheets": _json(b.report_sheets), "problems": b.problems}
     if not b.sheets_used:
         names = ", ".join(s.name for s in sheets) or "(none)"
         raise ExtractionError(
-            f"{ctx.rel_path}: no table with recognisable headers in sheets {names}"
+            f"{ctx.rel_path}: no table with recognisable headers in sheets {names}", seen_report
         )
     if b.rows == 0:
         # A file that yields no rows is never `loaded`: say what was seen instead.
         seen = "; ".join(b.refusals or b.problems) or "the tables found hold no data rows"
-        raise ExtractionError(f"{ctx.rel_path}: nothing to load: {seen}")
+        raise ExtractionError(f"{ctx.rel_path}: nothing to load: {seen}", seen_report)
     # A table left out while others loaded is a warning the run shows, not a silent loss.
     b.warnings.extend(b.refusals)
     tables = {name: pa.concat_tables(parts) for name, parts in b.parts.items() if parts}

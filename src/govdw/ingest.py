@@ -159,7 +159,9 @@ def _parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
         try:
             extraction = extract(cast("list[Any]", sheets), ctx)
         except ExtractionError as exc:
-            return _quarantined(entry, _name_file(entry, str(exc)), kind)
+            refused = _quarantined(entry, _name_file(entry, str(exc)), kind)
+            refused.report = {**exc.report, "kind": kind}
+            return refused
         report = dict(extraction.report)
         report.setdefault("kind", kind)
         return ParseResult(

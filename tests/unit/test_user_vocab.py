@@ -51,6 +51,14 @@ def test_without_the_file_the_table_is_refused_with_the_fixing_line(tmp_path: Pa
     problem = " ".join(report["problems"])
     assert "received_at" in problem and "Tag" in problem
     assert '[hotline_orders.columns] received_at = ["Tag"]' in problem
+    # The same, structured, for tools: header row, closest dataset, missing roles, candidates.
+    table = report["sheets"][0]["tables"][0]
+    assert table["header_rows"] == [1]
+    refused = table["refused"]
+    assert refused["dataset"] == "hotline" and refused["roles_matched"] >= 2
+    assert refused["missing_roles"] == ["received_at"]
+    assert refused["candidates"]["received_at"][0][0] == "Tag"
+    assert refused["vocabulary_fix"] == ['[hotline_orders.columns] received_at = ["Tag"]']
 
 
 def test_the_line_it_proposes_makes_the_file_load(tmp_path: Path) -> None:
