@@ -8,7 +8,7 @@ STAMP := $(VENV)/.govdw-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test test-slow test-all ui lint fix bench docs clean
+.PHONY: setup run test test-slow test-all ui lint fix bench docs clean browser
 
 setup: $(STAMP)
 
@@ -38,6 +38,23 @@ test-slow: setup
 	@$(call PYTEST,-m slow)
 
 test-all: test test-slow
+
+# Headless Chromium and a CJK font for the dashboard's browser test (tests/e2e/test_dashboard.py,
+# which skips only when no Chromium can be found). Debian/Ubuntu packages, installed only when
+# missing; needs root or sudo. `.ci/run` calls it before the slow tier.
+BROWSERS := chromium chromium-browser google-chrome google-chrome-stable
+browser:
+	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); PKGS=""; \
+	  found=$$(for b in $(BROWSERS); do command -v $$b && break; done); \
+	  [ -n "$$found" ] || PKGS="chromium"; \
+	  [ -n "$$(fc-list :lang=zh 2>/dev/null)" ] || PKGS="$$PKGS fonts-wqy-microhei"; \
+	  if [ -n "$$PKGS" ]; then \
+	    echo "==> apt-get install$$PKGS"; \
+	    $$SUDO apt-get update -q || true; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$PKGS; \
+	  fi; \
+	  for b in $(BROWSERS); do command -v $$b >/dev/null && exec echo "browser: $$(command -v $$b)"; done; \
+	  echo "browser: no Chromium found" >&2; exit 1
 
 ui: setup
 	@$(BIN)/govdw ui

@@ -13,6 +13,8 @@ from orchestration.defs.ingest.assets import landing_files
 from orchestration.defs.ingest.sensors import raw_files_sensor
 from orchestration.defs.publish.assets import build_publish_asset
 from orchestration.defs.publish.jobs import nightly_load, pipeline_job
+from orchestration.defs.reports.assets import dashboard_html, monthly_bulletins, table_exports
+from orchestration.defs.reports.jobs import reports_job
 from orchestration.defs.warehouse.assets import build_dbt_assets, model_names
 from orchestration.defs.warehouse.checks import build_checks
 from orchestration.lib.resources import GovdwPaths, dbt_executable
@@ -39,10 +41,11 @@ def build_defs(dbt_project_dir: Path | None = None, paths: GovdwPaths | None = N
         warnings.warn(f"no dbt project in {project_dir}: warehouse assets omitted", stacklevel=2)
         upstream = []
     assets.append(build_publish_asset(upstream))
+    assets.extend([dashboard_html, table_exports, monthly_bulletins])
     return Definitions(
         assets=assets,
         asset_checks=checks,
-        jobs=[pipeline_job],
+        jobs=[pipeline_job, reports_job],
         sensors=[raw_files_sensor],
         schedules=[nightly_load],
         resources=resources,

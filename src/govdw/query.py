@@ -29,6 +29,8 @@ LOCKED_CONFIG: dict[str, Any] = {
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
     "allow_persistent_secrets": False,
+    # Long exports and dashboard queries would print a progress bar into logs.
+    "enable_progress_bar": False,
 }
 
 #: Memory one analyst query may use before it spills (to a private temp folder) or fails.

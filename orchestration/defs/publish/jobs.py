@@ -21,7 +21,9 @@ PIPELINE_JOB = "govdw_pipeline"
 
 pipeline_job = define_asset_job(
     PIPELINE_JOB,
-    selection=AssetSelection.all(include_sources=False),
+    # The reports group (dashboard, exports, monthly 通报) runs in its own job: it only reads the
+    # published file, and its monthly partitions cannot share this job's raw-file partitions.
+    selection=AssetSelection.all(include_sources=False) - AssetSelection.groups("reports"),
     partitions_def=RAW_FILES,
     description="Ingest raw files (one run for many partitions), dbt build, checks, publish.",
 )
