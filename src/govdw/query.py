@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
-#: Settings applied when the connection opens; `lock_configuration` comes last in effect, so
-#: none of the others can be changed by a query afterwards.
+#: Settings applied when the connection opens; `lock_configuration` is set right after, before
+#: any query runs, so none of them can be changed by a query afterwards.
 LOCKED_CONFIG: dict[str, Any] = {
     "access_mode": "READ_ONLY",
     "enable_external_access": False,
@@ -29,8 +29,6 @@ LOCKED_CONFIG: dict[str, Any] = {
     "allow_community_extensions": False,
     "allow_unsigned_extensions": False,
     "allow_persistent_secrets": False,
-    # Long exports and dashboard queries would print a progress bar into logs.
-    "enable_progress_bar": False,
 }
 
 #: Memory one analyst query may use before it spills (to a private temp folder) or fails.
@@ -97,13 +95,21 @@ def open_published(
         **LOCKED_CONFIG,
         "memory_limit": memory_limit,
         "temp_directory": str(spill),
-        "lock_configuration": True,
     }
     try:
         con = duckdb.connect(str(warehouse), read_only=True, config=config)
     except duckdb.Error as exc:
         shutil.rmtree(spill, ignore_errors=True)
         raise QueryFailed(f"cannot open {warehouse}: {exc}") from exc
+    try:
+        # Connection-level settings, then the lock, before any query runs: nothing can be
+        # changed back afterwards. (Long exports would otherwise print a progress bar.)
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET lock_configuration = true")
+    except duckdb.Error as exc:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+        raise QueryFailed(f"cannot lock down {warehouse}: {exc}") from exc
     try:
         yield con
     finally:
