@@ -133,8 +133,14 @@ def _lookup(col: Column, table: dict[str, str]) -> str | None:
 
 
 def match_metric(col: Column) -> str | None:
-    """The metric code of a summary-table header, or None."""
-    return _lookup(col, vocab.summary_metrics())
+    """The metric code of a summary-table header (its unit in brackets aside), or None."""
+    metrics = vocab.summary_metrics()
+    found = _lookup(col, metrics)
+    if found is None:
+        parts = roles.split_header(col.header)
+        if parts.unit is not None:
+            found = metrics.get(parts.key)
+    return found
 
 
 #: Roles a table can land besides its vocabulary's canonical columns.

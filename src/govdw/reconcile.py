@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import landing, values, vocab
+from govdw import landing, roles, values, vocab
 from govdw.mapping import Lineage, constant, lineage_columns, match_metric, subject_column
 from govdw.tables import Column, LocatedTable
 
@@ -138,18 +138,25 @@ class MetricColumn:
     index: int
     header: str
     metric: str
+    scale: float = 1.0  # the header's unit in brackets: 办件量（万件） -> 10000
 
 
 def metric_columns(columns: list[Column]) -> list[MetricColumn]:
-    """The summary table's metric columns (序号, 占比 and unknown headers are skipped)."""
+    """The summary table's metric columns (序号, 占比 and unknown headers are skipped).
+
+    A header may carry its unit in brackets (办件量（万件）, 办结率（%）): the metric is read from
+    the header without it, and counts are scaled by it (a rate's % is read from the values).
+    """
     ignore = set(vocab.ignore_headers())
     out = []
     for col in columns:
         if col.key in ignore:
             continue
         code = match_metric(col)
+        unit = roles.split_header(col.header).unit
+        scale = roles.unit_scale(unit) if unit and code not in _RATE_METRICS else 1.0
         if code is not None:
-            out.append(MetricColumn(col.index, col.header, code))
+            out.append(MetricColumn(col.index, col.header, code, scale))
     return out
 
 
@@ -179,10 +186,13 @@ def table_dataset(metrics: list[str], hint: str | None) -> str | None:
     return hint
 
 
-def _parse(metric: str, raw: pa.Array) -> tuple[pa.Array, pa.Array]:
+def _parse(metric: str, raw: pa.Array, scale: float = 1.0) -> tuple[pa.Array, pa.Array]:
     if metric in _RATE_METRICS:
         return values.parse_rate_array(raw)
-    return values.parse_number_array(raw)
+    parsed, problems = values.parse_number_array(raw)
+    if scale != 1.0:
+        parsed = pc.multiply(parsed, pa.scalar(scale, pa.float64()))
+    return parsed, problems
 
 
 def summary_stats(
@@ -204,7 +214,7 @@ def summary_stats(
     issues: list[pa.Table] = []
     for mc in metrics:
         raw = _col(table.raw, mc.index)
-        parsed, problems = _parse(mc.metric, _col(table.norm, mc.index))
+        parsed, problems = _parse(mc.metric, _col(table.norm, mc.index), mc.scale)
         keep = pc.and_(pc.is_valid(parsed), pc.is_valid(subjects))
         rows = table.rows.filter(keep)
         n = len(rows)
@@ -351,7 +361,9 @@ def _sum(a: pa.Array) -> float:
 def summary_checks(table: LocatedTable, metrics: list[MetricColumn]) -> list[Check]:
     """Totals rows (column totals) and row-total columns (合计 / 评价总数) of a summary table."""
     checks: list[Check] = []
-    parsed = {mc.index: _parse(mc.metric, _col(table.norm, mc.index))[0] for mc in metrics}
+    parsed = {
+        mc.index: _parse(mc.metric, _col(table.norm, mc.index), mc.scale)[0] for mc in metrics
+    }
     by_metric = {mc.metric: mc for mc in metrics}
     sums = {mc.metric: _sum(parsed[mc.index]) for mc in metrics if mc.metric not in _RATE_METRICS}
     for total in table.totals:
@@ -360,6 +372,7 @@ def summary_checks(table: LocatedTable, metrics: list[MetricColumn]) -> list[Che
             reported = _scalar(mc.metric, values.normalize_text(text))
             if reported is None:
                 continue
+            reported *= mc.scale
             if mc.metric in _RATE_METRICS:
                 parts = _rate_parts(mc.metric, by_metric)
                 if parts is None:

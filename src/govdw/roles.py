@@ -433,3 +433,21 @@ def is_header_like(key: str) -> bool:
         w for w, kind in _words("attributes") if kind == parts.attribute and w in key.lower()
     ]
     return any(len(w) >= 2 for w in attribute_words) or len(key) <= 3
+
+
+def unit_scale(unit: str) -> float:
+    """What one written unit is worth (万件 -> 10000, % -> 0.01, 件 -> 1); 1 when unknown."""
+    return float(lexicon()["units"]["scale"].get(unit, 1))
+
+
+@functools.cache
+def without_unit(key: str) -> str:
+    """A normalised header without a trailing unit word (办件量万件 -> 办件量), else unchanged.
+
+    Normalisation drops the brackets, so 办件量（万件） arrives here as 办件量万件.
+    """
+    for unit in sorted(lexicon()["units"]["scale"], key=len, reverse=True):
+        folded = normalize_header(unit)
+        if folded and key.endswith(folded) and len(key) > len(folded) + 1:
+            return key[: -len(folded)]
+    return key

@@ -115,8 +115,10 @@ def is_footnote(text: str | None) -> bool:
 
 
 def _match_key(key: str) -> bool:
-    # A listed header, or one whose parts read as a column (留言时间, 信件编号): see govdw.roles.
-    return key in known_header_keys() or roles.is_header_like(key)
+    # A listed header (its unit aside: 办件量（万件）), or one whose parts read as a column
+    # (留言时间, 信件编号): see govdw.roles.
+    known = known_header_keys()
+    return key in known or roles.without_unit(key) in known or roles.is_header_like(key)
 
 
 def header_score(cells: list[str | None]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -165,3 +166,26 @@ def test_row_total_column_evaluations() -> None:
         ("市级", "evaluations_total", 65138.0, 65138.0, True),
         ("区县级", "evaluations_total", 157240.0, 157203.0, False),
     ]
+
+
+def test_summary_headers_with_their_unit_in_brackets(tmp_path: Path) -> None:
+    """办件量（万件）: the metric is read without the unit and the figures are scaled by it."""
+    import json
+
+    from click.testing import CliRunner
+
+    from govdw import cli
+
+    export = tmp_path / "sum.csv"
+    export.write_text(
+        "乌恰县2023年办件统计表\n单位,办件量（万件）,办结量（万件）,办结率（%）\n"
+        "县税务局,1.2,1.1,91.67\n县医保局,0.8,0.8,100\n合计,2.0,1.9,95\n",
+        encoding="utf-8",
+    )
+    out = CliRunner().invoke(cli.cli, ["inspect", str(export), "--region", "653024", "--json"])
+    table = json.loads(out.output)["sheets"][0]["tables"][0]
+    assert table["dataset"] == "summary"
+    assert table["column_mapping"]["办件量(万件)"] == "cases_accepted"
+    assert table["column_mapping"]["办结率(%)"] == "close_rate"
+    totals = {c["metric"]: (c["reported"], c["computed"]) for c in table["reconciliation"]}
+    assert totals["cases_accepted"] == (20000.0, 20000.0)
