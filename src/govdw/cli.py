@@ -329,6 +329,16 @@ class RunLog(io.TextIOBase):
         self.file.close()
 
 
+def _stopped_waiting(stop: Any, waiting_for: str, warehouse: Path) -> NoReturn:
+    """A signal ended the wait for another run: say so and exit 130/143, nothing changed."""
+    click.echo(
+        f"govdw run: stopped by {stop} while waiting for {waiting_for}; nothing was "
+        f"changed, the previous warehouse (if any) is in place at {warehouse}",
+        err=True,
+    )
+    sys.exit(stop.exit_code)
+
+
 @cli.command()
 @click.option("--raw-dir", type=click.Path(path_type=Path), default=None, help="Raw drop folder.")
 @click.option(
@@ -389,12 +399,7 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
         with runlock.stop_on_signals():
             lock.acquire(runlock.this_process(run_id=run_id, warehouse=str(wh)), tell)
     except runlock.Interrupted as stop:
-        click.echo(
-            f"govdw run: stopped by {stop} while waiting for {waiting_for}; nothing was "
-            f"changed, the previous warehouse (if any) is in place at {wh}",
-            err=True,
-        )
-        sys.exit(stop.exit_code)
+        _stopped_waiting(stop, waiting_for, wh)
     try:
         with DagsterInstance.get() as instance:
             try:
@@ -421,12 +426,7 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
                         time.sleep(delay)
                         waited += delay
             except runlock.Interrupted as stop:
-                click.echo(
-                    f"govdw run: stopped by {stop} while waiting for {waiting_for}; nothing was "
-                    f"changed, the previous warehouse (if any) is in place at {wh}",
-                    err=True,
-                )
-                sys.exit(stop.exit_code)
+                _stopped_waiting(stop, waiting_for, wh)
             fix_pool_wait_spin()
             added, removed = sync_partitions(instance, raw)
             keys = list(instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))

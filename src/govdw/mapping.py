@@ -31,15 +31,7 @@ HINTS = (
     ("hotline", ("热线", "工单", "12345")),
 )
 
-_DATETIME = {
-    "received_at",
-    "dispatched_at",
-    "accepted_at",
-    "due_at",
-    "closed_at",
-    "completed_at",
-    "evaluated_at",
-}
+_DATETIME = roles.TIME_ROLES
 _TEXT = {
     "source_order_id",
     "source_case_id",
