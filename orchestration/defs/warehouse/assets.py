@@ -1,10 +1,9 @@
-"""dbt models as assets (group `warehouse`): one `dbt build` per run, skipped when nothing changed."""
-
+"""dbt models as assets (group `warehouse`): one `dbt build` per run, skipped if nothing changed."""
 
 import hashlib
 import json
-from graphlib import TopologicalSorter
 from collections.abc import Iterator, Mapping
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from dagster_dbt import (
 
 from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPaths
 
+
 class GovdwDbtTranslator(DagsterDbtTranslator):
     """Asset keys equal table names; every dbt node lands in the `warehouse` group."""
 
@@ -38,6 +38,10 @@ class GovdwDbtTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """All dbt assets form the `warehouse` group."""
         return "warehouse"
+
+
+#: The project's own manifest nodes: their checksums decide whether dbt must run.
+_OWN_NODES = ("model.govdw", "seed.govdw", "test.govdw", "source.govdw", "macro.govdw")
 
 
 def model_names(manifest_path: Path) -> list[str]:
@@ -70,7 +74,7 @@ def build_fingerprint(build_db: Path, manifest_path: Path) -> str | None:
         f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
         for section in ("nodes", "sources", "macros")
         for uid, node in manifest.get(section, {}).items()
-        if uid.startswith(("model.govdw", "seed.govdw", "test.govdw", "source.govdw", "macro.govdw"))
+        if uid.startswith(_OWN_NODES)
     )
     models = hashlib.md5("|".join(nodes).encode()).hexdigest()
     return f"{row[0] if row else ''}-{models}"
@@ -87,9 +91,8 @@ def missing_models(build_db: Path, names: list[str]) -> list[str]:
         return list(names)
     con = duckdb.connect(str(build_db), read_only=True)
     try:
-        existing = {
-            row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()
-        }
+        tables = con.execute("select table_name from information_schema.tables").fetchall()
+        existing = {row[0] for row in tables}
     finally:
         con.close()
     return [name for name in names if name not in existing]
