@@ -87,11 +87,13 @@ def test_every_contract_table_and_column(pipeline: dict[str, Any]) -> None:
 
 
 def test_file_statuses(pipeline: dict[str, Any]) -> None:
-    """The duplicate and the damaged file are recognised; every other file loads."""
+    """The duplicate and the damaged file are recognised, and so is an export left without
+    records at this small scale (never `loaded`); every other file loads."""
     rows = _query(pipeline["warehouse"], "select status, count(*) from audit_files group by 1")
     counts = dict(rows)
-    assert counts.get("duplicate") == 1
-    assert counts.get("quarantined") == 1
+    expected = [f["status"] for f in pipeline["truth"]["files"].values()]
+    assert counts.get("duplicate") == expected.count("duplicate") == 1
+    assert counts.get("quarantined") == expected.count("quarantined") >= 1
     errors = _query(
         pipeline["warehouse"], "select file_path, error from audit_files where status='quarantined'"
     )

@@ -222,6 +222,10 @@ _S2T = opencc.OpenCC("s2t")
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
+#: Datasets whose files hold records (summary files hold figures, counted apart).
+DETAIL_DATASETS = ("hotline", "service", "evaluation")
+
+
 def trad(text: str) -> str:
     """Traditional script, as 岳陽樓區 exports are written."""
     return _S2T.convert(text)
@@ -307,6 +311,10 @@ class Ctx:
     ) -> None:
         """Write one file under the region's folder and record it in the truth."""
         rel_path = f"{FOLDERS[code]}/{rel}"
+        if status == "loaded" and rows == 0 and dataset in DETAIL_DATASETS:
+            # A small scale can leave an export without records: such a file is never `loaded`
+            # (CONTRACT.md §2), the ingester quarantines it with "nothing to load".
+            status = "quarantined"
         self.size += write_file(self.raw_dir / rel_path, data, mtime)
         self.files += 1
         if status == "loaded":
