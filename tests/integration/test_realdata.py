@@ -147,3 +147,16 @@ def test_messages_carry_their_channel(landed: dict[str, Any]) -> None:
         landed["con"].execute("select distinct channel from landing.hotline_orders").fetchall()
     )
     assert channels == [("网上留言",)]
+
+
+def test_missing_optional_roles_are_file_warnings(landed: dict[str, Any]) -> None:
+    warnings = _one(
+        landed["con"], f"select warnings from landing.files where file_path = '{REGION}/附件2.xlsx'"
+    )
+    assert "no handling unit" in warnings
+    assert "no status or closing time" in warnings
+    # 附件4 has a reply time: its closed state is known, so that warning is absent there.
+    reply = _one(
+        landed["con"], f"select warnings from landing.files where file_path = '{REGION}/附件4.xlsx'"
+    )
+    assert "no status or closing time" not in reply
