@@ -310,7 +310,8 @@ def normalize_grid(grid: pa.Table) -> pa.Table:
             sample.extend(pc.take(col, idx).to_pylist())
         convert = values.has_traditional(sample)
     cols = values.map_columns(
-        lambda col: values.normalize_text_array(col, convert_script=convert), grid.columns
+        lambda col: values.normalize_text_array(col, convert_script=convert, traditional=convert),
+        grid.columns,
     )
     return pa.Table.from_arrays(cols, names=grid.column_names)
 

@@ -72,24 +72,27 @@ def _in_simplified_standard(ch: str) -> bool:
 
 
 @functools.cache
-def _traditional_class() -> str:
-    """A regex character class of the traditional-only CJK characters: t2s changes them and they
-    are no simplified characters of their own.
+def _script_classes() -> tuple[str, str]:
+    """Regex character classes: (every CJK character t2s changes, the traditional-only ones).
 
-    Text is converted only when it holds one (岳陽樓區 -> 岳阳楼区): a simplified place name such as
-    乾城 (乾 is in GB 2312) is left as written. Rows without such a character skip OpenCC
-    entirely; that is what makes the check cheap.
+    A traditional-only character is one t2s changes that is no simplified character of its own
+    (not in GB 2312): 區, 陽, 樓 are; 乾 (乾城, 乾隆), 於 (a surname) and 後 are not.
     """
     chars = [chr(i) for i in [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]]
     converted = _t2s().convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # pragma: no cover - defensive: OpenCC changed line handling
         converted = [_t2s().convert(c) for c in chars]
-    changed = "".join(
-        c
-        for c, s in zip(chars, converted, strict=True)
-        if c != s and not _in_simplified_standard(c)
-    )
-    return f"[{changed}]"
+    changed = [c for c, s in zip(chars, converted, strict=True) if c != s]
+    only = [c for c in changed if not _in_simplified_standard(c)]
+    return f"[{''.join(changed)}]", f"[{''.join(only)}]"
+
+
+def _traditional_class() -> str:
+    """The traditional-only characters. Text is converted only where it holds one: a cell on its
+    own, or any cell of a column (a traditional export writes 於 for 于 too). A simplified place
+    name such as 乾城 is left as written. Text without one skips OpenCC entirely, which is what
+    makes the check cheap."""
+    return _script_classes()[1]
 
 
 @functools.cache
@@ -231,12 +234,21 @@ def map_columns(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
     return list(_column_pool().map(fn, items))
 
 
-def normalize_text_array(a: pa.Array | pa.ChunkedArray, *, convert_script: bool = True) -> pa.Array:
-    """Vectorized :func:`normalize_text` over a string array (string result, '' -> null)."""
+def normalize_text_array(
+    a: pa.Array | pa.ChunkedArray, *, convert_script: bool = True, traditional: bool = False
+) -> pa.Array:
+    """Vectorized :func:`normalize_text` over a string array (string result, '' -> null).
+
+    Script: the array is converted when it holds a traditional-only character, or when the
+    caller knows its text is traditional (`traditional`, e.g. a traditional sheet); then every
+    cell with a character t2s changes is converted (於 beside 區 and 陽 is the traditional 于).
+    """
     a = _as_string_array(a)
     a = _fullwidth_array(a)
-    if convert_script:
-        mask = pc.match_substring_regex(a, _traditional_class())
+    if convert_script and (
+        traditional or pc.any(pc.match_substring_regex(a, _traditional_class())).as_py()
+    ):
+        mask = pc.match_substring_regex(a, _script_classes()[0])
         a = _map_where(a, mask, lambda s: str(_t2s().convert(s)), pa.string())
     if pc.any(pc.match_substring_regex(a, _SPACE_WORK)).as_py():
         a = pc.replace_substring_regex(a, _HSPACE_RUN, " ")

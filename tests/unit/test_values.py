@@ -544,8 +544,10 @@ def test_year_last_dates_are_month_first_unless_the_column_says_day_first() -> N
 def test_script_is_converted_only_where_the_text_is_traditional() -> None:
     assert v.normalize_text("乾城") == "乾城"  # a simplified place name stays as written
     assert v.normalize_text("岳陽樓區") == "岳阳楼区"
-    assert v.normalize_text_array(pa.array(["乾城", "岳陽樓區"])).to_pylist() == [
-        "乾城",
+    # A simplified column keeps 乾 and 於; in a traditional column 於 is the traditional 于.
+    assert v.normalize_text_array(pa.array(["乾城", "于明"])).to_pylist() == ["乾城", "于明"]
+    assert v.normalize_text_array(pa.array(["於明", "岳陽樓區"])).to_pylist() == [
+        "于明",
         "岳阳楼区",
     ]
 
