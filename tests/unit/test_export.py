@@ -221,3 +221,13 @@ def test_export_command(warehouse: Path, tmp_path: Path) -> None:
         cli, ["export", "csv", "--warehouse", str(warehouse), "--out", str(out), "--tables", "x"]
     )
     assert bad.exit_code != 0 and "unknown table(s): x" in bad.output
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "xlsx"])
+def test_progress_names_each_table_with_its_rows(warehouse: Path, tmp_path: Path, fmt: str) -> None:
+    """A long export says which table it is on and how many rows it holds."""
+    lines: list[str] = []
+    export_tables(warehouse, fmt, tmp_path, ["fct_hotline_orders", "dim_region"], lines.append)
+    rows = _count(warehouse, "fct_hotline_orders")
+    assert lines[0] == f"table 1/2: fct_hotline_orders ({rows:,} rows)"
+    assert lines[1].startswith("table 2/2: dim_region (")

@@ -67,7 +67,13 @@ def export(fmt: str, out_dir: Path, tables: str | None, warehouse: Path | None) 
 
     names = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
     try:
-        written = export_module.export_tables(_warehouse(warehouse), fmt, out_dir, names)
+        written = export_module.export_tables(
+            _warehouse(warehouse),
+            fmt,
+            out_dir,
+            names,
+            progress=lambda line: click.echo(f"  {line}", err=True),
+        )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {len(written)} file(s) under {out_dir}")

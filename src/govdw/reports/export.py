@@ -24,7 +24,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,19 +54,40 @@ XLSX_MAX_CHARS = 32_767
 XLSX_FILE = "govdw_tables.xlsx"
 
 
-def export_tables(warehouse: Path, fmt: str, out_dir: Path, tables: list[str] | None) -> list[Path]:
-    """Write `tables` (all published ones when None) of `warehouse` as `fmt` under `out_dir`."""
+def export_tables(
+    warehouse: Path,
+    fmt: str,
+    out_dir: Path,
+    tables: list[str] | None,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Write `tables` (all published ones when None) of `warehouse` as `fmt` under `out_dir`.
+
+    `progress` is told before each table: `table 3/12: fct_hotline_orders (22,266 rows)`.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     out_dir = Path(out_dir).expanduser().resolve()
     with open_published(Path(warehouse)) as con:
         names = _select(published_tables(con), tables)
         out_dir.mkdir(parents=True, exist_ok=True)
-        if fmt == "parquet":
-            return [path for name in names for path in _parquet(con, name, out_dir)]
-        if fmt == "csv":
-            return [_csv(con, name, out_dir) for name in names]
-        return [_xlsx(con, names, out_dir / XLSX_FILE)]
+
+        def tell(done: int, name: str) -> None:
+            if progress is not None:
+                rows = con.execute(f"select count(*) from main.{_quoted(name)}").fetchall()
+                count = int(rows[0][0]) if rows else 0
+                progress(f"table {done}/{len(names)}: {name} ({count:,} rows)")
+
+        written: list[Path] = []
+        if fmt == "xlsx":
+            return [_xlsx(con, names, out_dir / XLSX_FILE, tell)]
+        for done, name in enumerate(names, start=1):
+            tell(done, name)
+            if fmt == "parquet":
+                written.extend(_parquet(con, name, out_dir))
+            else:
+                written.append(_csv(con, name, out_dir))
+        return written
 
 
 def published_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -195,7 +216,12 @@ def _rows(reader: pa.RecordBatchReader) -> Iterator[tuple[Any, ...]]:
 # ------------------------------------------------------------------------------------ xlsx
 
 
-def _xlsx(con: duckdb.DuckDBPyConnection, names: Sequence[str], target: Path) -> Path:
+def _xlsx(
+    con: duckdb.DuckDBPyConnection,
+    names: Sequence[str],
+    target: Path,
+    tell: Callable[[int, str], None],
+) -> Path:
     import xlsxwriter
 
     with _replacing(target) as tmp:
@@ -218,7 +244,8 @@ def _xlsx(con: duckdb.DuckDBPyConnection, names: Sequence[str], target: Path) ->
             "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
         }
         used: set[str] = set()
-        for name in names:
+        for done, name in enumerate(names, start=1):
+            tell(done, name)
             _xlsx_table(con, workbook, formats, name, used)
         workbook.close()
     return target
