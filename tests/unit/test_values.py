@@ -555,3 +555,11 @@ def test_script_is_converted_only_where_the_text_is_traditional() -> None:
 def test_channels_are_case_folded() -> None:
     assert {v.canonical_label("channel", c) for c in ("qq", "QQ", "Qq")} == {"QQ"}
     assert v.canonical_label("channel", "微信") == "微信"
+
+
+def test_letter_and_message_statuses() -> None:
+    """Letter and message-board exports say 已回复 / 待处理 where hotlines say 已办结 / 办理中."""
+    for closed in ("已回复", "已答复", "已处理", "已反馈"):
+        assert v.canonical_label("hotline_status", closed) == "已办结"
+    for still_open in ("待处理", "未回复", "待回复", "已转办", "已签收"):
+        assert v.canonical_label("hotline_status", still_open) == "办理中"
