@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import importlib
 import io
 import json
@@ -533,6 +534,10 @@ def _human_report(report: Mapping[str, Any], indent: str = "") -> list[str]:
     return lines
 
 
+#: Stands in for the region while `inspect` looks at a file whose region is unknown.
+_NO_REGION = "000000"
+
+
 def _region_of(file: Path, raw: Path, given: str | None) -> tuple[str | None, str | None]:
     """(region code, why none) for any path: --region, else the raw folder's region folder,
     else the nearest folder that names a region, else a region named in the file name."""
@@ -600,15 +605,23 @@ def inspect(file: Path, as_json: bool, region: str | None, raw_dir: Path | None)
     from govdw import ingest
 
     entry = _entry_for(file, raw, region)
+    no_region = entry.region_error if entry.region_code is None else None
+    if no_region:
+        # Still show what the file holds: parse it under a placeholder region, then say why a
+        # run would quarantine it.
+        entry = dataclasses.replace(entry, region_code=_NO_REGION, region_error=None)
     result = ingest.parse_file(entry)
     report = {
         "file": str(file),
-        "region": entry.region_code,
+        "region": None if no_region else entry.region_code,
         **(getattr(result, "report", {}) or {}),
     }
     report.setdefault("status", getattr(result, "status", None))
     if getattr(result, "error", None):
         report.setdefault("problems", [result.error])
+    if no_region:
+        report["status"] = "quarantined"
+        report["problems"] = [f"{file.name}: {no_region}", *report.get("problems", [])]
     if as_json:
         click.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
     else:

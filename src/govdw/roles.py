@@ -339,6 +339,7 @@ VALUE_SAMPLE = 500
 
 YES = frozenset({"是", "已", "yes", "y", "true", "1", "√", "✓"})
 NO = frozenset({"否", "未", "no", "n", "false", "0", "×", "✗"})
+_BARE_NUMBER = r"^(?:[0-9]{1,7}|[0-9]{9,})$"
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{2,39}$")
 
 
@@ -348,8 +349,12 @@ def value_evidence(values: Sequence[str | None], sample: int = VALUE_SAMPLE) -> 
     n = len(seen)
     if n == 0:
         return ValueEvidence(0, 0, 0, 0, 0, 0, 0, 0, 0)
-    parsed, _problems = parse_datetime_array(pa.array(seen, pa.string()))
-    dates = pc.sum(pc.is_valid(parsed)).as_py() or 0
+    texts = pa.array(seen, pa.string())
+    parsed, _problems = parse_datetime_array(texts)
+    # A bare number reads as an Excel date serial too (37042 -> 2001-05-31): as evidence of a
+    # date column it counts only as 20230401 or with a fraction (a date-time serial).
+    bare = pc.match_substring_regex(texts, _BARE_NUMBER)
+    dates = pc.sum(pc.and_(pc.is_valid(parsed), pc.invert(bare))).as_py() or 0
     folded = [v.lower() for v in seen]
 
     def share(mapping: dict[str, str]) -> float:

@@ -116,4 +116,8 @@ def test_inspect_takes_the_region_from_any_path(tmp_path: Path) -> None:
     assert region(nested / "orders.csv")[0] == "653024"
     assert region(named)[0] == "640522"
     assert region(bare) == (None, "quarantined")
+    # Without a region it still shows what the file holds, and why a run would refuse it.
+    report = json.loads(runner.invoke(cli.cli, ["inspect", str(bare), "--json"]).output)
+    assert report["dataset"] == "hotline"
+    assert "give --region" in report["problems"][0]
     assert region(bare, "--region", "海原县")[0] == "640522"

@@ -120,3 +120,9 @@ def test_subject_votes_name_the_dataset() -> None:
     votes = roles.subject_votes(["留言编号", "留言用户", "留言时间", "一级分类"])
     assert max(votes, key=lambda k: votes[k]) == "hotline"
     assert roles.subject_votes(["办件编号", "事项名称"]) == {"service": 1}
+
+
+def test_bare_numbers_are_no_evidence_of_dates() -> None:
+    """Numeric ids (37042) parse as Excel serials, yet a column of them is no date column."""
+    assert roles.value_evidence(["37042", "37043", "41000"]).date_share == 0
+    assert roles.value_evidence(["43466.5", "20230401", "2019/4/25 9:32:09"]).date_share == 1
