@@ -25,7 +25,7 @@ import click
 
 from govdw import settings
 from govdw.query import spreadsheet_safe
-from govdw.reports.commands import export, report
+from govdw.reports.commands import WAREHOUSE_OPTION, export, published_path, report
 
 
 class UserError(click.ClickException):
@@ -662,9 +662,6 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-_WAREHOUSE_OPTION = click.option(
-    "--warehouse", type=click.Path(path_type=Path), default=None, help="Published DuckDB file."
-)
 _FORMAT_OPTION = click.option(
     "--format",
     "fmt",
@@ -672,13 +669,6 @@ _FORMAT_OPTION = click.option(
     default="table",
     show_default=True,
 )
-
-
-def _published_path(warehouse: Path | None) -> Path:
-    path = warehouse.expanduser().resolve() if warehouse else settings.warehouse_path()
-    if not path.is_file():
-        _fail(f"the warehouse {path} does not exist: run `govdw run` first")
-    return path
 
 
 @cli.command()
@@ -690,7 +680,7 @@ def _published_path(warehouse: Path | None) -> Path:
     default=None,
     help="Read the query from this .sql file (UTF-8).",
 )
-@_WAREHOUSE_OPTION
+@WAREHOUSE_OPTION
 @_FORMAT_OPTION
 def sql(query: str | None, query_file: Path | None, warehouse: Path | None, fmt: str) -> None:
     """Run QUERY against the published warehouse: read-only, no files, no network.
@@ -710,7 +700,7 @@ def sql(query: str | None, query_file: Path | None, warehouse: Path | None, fmt:
         text = query or ""
     if not text.strip():
         _fail("the query is empty")
-    path = _published_path(warehouse)
+    path = published_path(warehouse)
     try:
         with surface.open_published(path) as con:
             columns, rows = surface.run_query(con, text)
@@ -783,13 +773,13 @@ def _read_line(prompt: str | None) -> str | None:
 
 
 @cli.command()
-@_WAREHOUSE_OPTION
+@WAREHOUSE_OPTION
 @_FORMAT_OPTION
 def shell(warehouse: Path | None, fmt: str) -> None:
     """Interactive SQL console on the published warehouse, with the limits of `govdw sql`."""
     from govdw import query as surface
 
-    path = _published_path(warehouse)
+    path = published_path(warehouse)
     interactive = sys.stdin.isatty()
     if interactive:
         with contextlib.suppress(ImportError):

@@ -180,7 +180,7 @@ def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None 
         pending.append((col, guess))
     landable = landable_roles(dataset)
     not_stored: dict[str, str] = {}
-    unmapped: list[str] = []
+    unknown: set[int] = set()
     for col, guess in sorted(pending, key=lambda p: -p[1].score):
         decisions[col.index] = guess
         role = guess.role
@@ -192,9 +192,8 @@ def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None 
         elif role is not None and role not in landable:
             not_stored[col.header] = role
         else:
-            unmapped.append(col.header)
-    order = {c.index: k for k, c in enumerate(columns)}
-    unmapped.sort(key=lambda h: next((order[c.index] for c in columns if c.header == h), 0))
+            unknown.add(col.index)
+    unmapped = [c.header for c in columns if c.index in unknown]
     return Mapping(
         dataset,
         dict(sorted(mapped.items())),

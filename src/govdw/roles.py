@@ -213,6 +213,7 @@ def _find(text: str, section: str) -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+@functools.cache
 def split_header(header: str) -> HeaderParts:
     """The parts of one header as written (brackets and all)."""
     unit = None
