@@ -129,6 +129,9 @@ FILES = pa.schema(
         pa.field("file_kind", pa.string()),
         pa.field("sheets", pa.string()),
         pa.field("exported_at", _TS),
+        # Newline-separated warnings of the run that recorded the file: missing optional columns,
+        # records repeated on several sheets, a newer export with fewer records, …
+        pa.field("warnings", pa.string()),
     ]
 )
 

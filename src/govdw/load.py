@@ -22,12 +22,6 @@ if TYPE_CHECKING:
 
 SCHEMA = "landing"
 
-#: landing.files: the state of each file, with the warnings the run gave it (newline-separated:
-#: missing optional columns, a newer export with fewer records, …).
-FILES_STATE = (
-    FILES if "warnings" in FILES.names else FILES.append(pa.field("warnings", pa.string()))
-)
-
 _DUCKDB_TYPES: dict[pa.DataType, str] = {
     pa.string(): "varchar",
     pa.large_string(): "varchar",
@@ -61,7 +55,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema `landing` and every landing table that does not exist yet."""
     con.execute(f"create schema if not exists {SCHEMA}")
     for name, schema in TABLES.items():
-        con.execute(create_table_sql(name, FILES_STATE if name == "files" else schema))
+        con.execute(create_table_sql(name, schema))
     # A build database made before the warnings column: add it (null for the old rows).
     con.execute(f"alter table {SCHEMA}.files add column if not exists warnings varchar")
 
@@ -97,12 +91,6 @@ def known_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {sha: path for sha, path in rows}
 
 
-def file_states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
-    """file_path -> (sha256, status) of every file recorded in landing.files."""
-    rows = con.execute(f"select file_path, sha256, status from {SCHEMA}.files").fetchall()
-    return {path: (sha, status) for path, sha, status in rows}
-
-
 @dataclass(frozen=True)
 class FileState:
     """What landing.files holds about one file."""
@@ -119,6 +107,11 @@ def file_details(con: duckdb.DuckDBPyConnection) -> dict[str, FileState]:
         f"select file_path, sha256, status, coalesce(rows, 0), error from {SCHEMA}.files"
     ).fetchall()
     return {path: FileState(sha, status, int(n), error) for path, sha, status, n, error in rows}
+
+
+def file_states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
+    """file_path -> (sha256, status) of every file recorded in landing.files."""
+    return {path: (d.sha256, d.status) for path, d in file_details(con).items()}
 
 
 def _conform(table: pa.Table, schema: pa.Schema, name: str) -> pa.Table:
@@ -159,7 +152,7 @@ def _files_row(
         "exported_at": exported_at,
         "warnings": "\n".join(warnings) if warnings else None,
     }
-    return pa.Table.from_pylist([row], schema=FILES_STATE)
+    return pa.Table.from_pylist([row], schema=FILES)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
