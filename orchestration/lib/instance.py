@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,9 +34,15 @@ def ensure_instance_yaml(dagster_home: Path) -> Path:
     dagster_home.mkdir(parents=True, exist_ok=True)
     path = dagster_home / "dagster.yaml"
     if not path.exists():
-        tmp = path.with_suffix(".yaml.tmp")
-        tmp.write_text(INSTANCE_YAML, encoding="utf-8")
-        tmp.replace(path)
+        # Two runs may start at once on a fresh home: each writes its own temp file and links it
+        # into place; the loser's link fails harmlessly and a user's edits are never overwritten.
+        tmp = dagster_home / f".dagster.yaml.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            tmp.write_text(INSTANCE_YAML, encoding="utf-8")
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 
