@@ -287,9 +287,11 @@ def test_asset_graph_is_served(ui: Ui) -> None:
     nodes = ui.graphql(ASSET_NODES_QUERY)["assetNodes"]
     groups = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in nodes}
     assert groups.get("landing_files") == "ingest"
-    assert groups.get("fct_hotline_orders") == "warehouse"
+    assert groups.get("fct_hotline_orders") == "marts"
     assert groups.get("published_warehouse") == "publish"
-    assert {"ingest", "warehouse", "publish"} <= set(groups.values())
+    assert {"ingest", "staging", "intermediate", "marts", "audit", "seeds", "publish"} <= set(
+        groups.values()
+    )
     jobs = {"/".join(n["assetKey"]["path"]): n["jobNames"] for n in nodes}
     for asset in ("landing_files", "fct_hotline_orders", "published_warehouse"):
         assert JOB in jobs[asset], (asset, jobs[asset])

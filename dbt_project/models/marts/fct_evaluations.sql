@@ -1,5 +1,5 @@
 -- Incremental by source file: only the keys of changed source files are rebuilt (see
--- macros/fact_increment.sql); `dbt build --full-refresh` rebuilds the whole table.
+-- macros/fact_increment_prepare.sql); `dbt build --full-refresh` rebuilds the whole table.
 {{
     config(
         materialized='incremental',

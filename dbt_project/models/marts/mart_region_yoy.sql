@@ -1,7 +1,7 @@
 with
 
 region_years as (
-    select * from {{ ref('int_region_years_unpivoted') }}
+    select * from {{ ref('mart_region_years_unpivoted') }}
 ),
 
 with_prior as (
@@ -26,7 +26,7 @@ final as (
         metric::varchar as metric,
         value::double as value,
         prior_year_value::double as prior_year_value,
-        ((value - prior_year_value) / nullif(prior_year_value, 0))::double as yoy_change
+        {{ yoy_change('value', 'prior_year_value') }} as yoy_change
     from with_prior
 )
 

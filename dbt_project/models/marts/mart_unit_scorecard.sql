@@ -44,7 +44,7 @@ final as (
         {{ receipt_rate() }} as receipt_rate,
         median_handling_working_days::double as median_handling_working_days,
         orders_rated::bigint as orders_rated,
-        {{ safe_rate('orders_satisfied', 'orders_rated') }} as satisfaction_rate
+        {{ order_satisfaction_rate() }} as satisfaction_rate
     from unit_months
 )
 

@@ -1,7 +1,9 @@
-"""dbt models as assets (group `warehouse`): one `dbt build` per run, skipped if nothing changed."""
+"""dbt models as assets, one Dagster group per dbt folder (`staging`, `intermediate`, `marts`,
+`audit`; seeds in `seeds`): one `dbt build` per run, skipped if nothing changed."""
 
 import hashlib
 import json
+import re
 from collections.abc import Iterator, Mapping
 from graphlib import TopologicalSorter
 from pathlib import Path
@@ -23,11 +25,33 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPaths
+from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, BuildDatabase, GovdwPaths
+
+#: The Dagster group of a dbt model is its top folder under models/: the layers of the project.
+DBT_MODEL_GROUPS = ("staging", "intermediate", "marts", "audit")
+#: The Dagster group of the dbt seeds (reference data: GB/T 2260 regions, working-day calendar).
+DBT_SEED_GROUP = "seeds"
+#: Every group holding dbt assets, upstream layer first.
+DBT_GROUPS = (DBT_SEED_GROUP, *DBT_MODEL_GROUPS)
+
+_GROUP_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def dbt_group_name(dbt_resource_props: Mapping[str, Any]) -> str | None:
+    """The Dagster group of a dbt node: `seeds` for seeds, else the node's top folder under its
+    resource path (`models/marts/x.sql` -> `marts`); None (Dagster's default group) for a node
+    outside any folder or in a folder that is no valid group name."""
+    if dbt_resource_props.get("resource_type") == "seed":
+        return DBT_SEED_GROUP
+    # fqn = [project, folder, ..., name]
+    fqn = list(dbt_resource_props.get("fqn") or [])
+    if len(fqn) >= 3 and _GROUP_NAME.match(str(fqn[1])):
+        return str(fqn[1])
+    return None
 
 
 class GovdwDbtTranslator(DagsterDbtTranslator):
-    """Asset keys equal table names; every dbt node lands in the `warehouse` group."""
+    """Asset keys equal table names; each dbt node's group is its dbt folder (dbt_group_name)."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         """Models and seeds are keyed by their table name; sources keep their meta asset_key."""
@@ -36,8 +60,8 @@ class GovdwDbtTranslator(DagsterDbtTranslator):
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        """All dbt assets form the `warehouse` group."""
-        return "warehouse"
+        """The dbt folder of the node: staging, intermediate, marts, audit, or seeds."""
+        return dbt_group_name(dbt_resource_props) or super().get_group_name(dbt_resource_props)
 
 
 #: The project's own manifest nodes: their checksums decide whether dbt must run.
@@ -45,30 +69,30 @@ _OWN_NODES = ("model.govdw", "seed.govdw", "test.govdw", "source.govdw", "macro.
 
 
 def model_names(manifest_path: Path) -> list[str]:
-    """Names of the models in the manifest (the tables dbt builds in the build database)."""
+    """Names of the models in the manifest that dbt builds as tables or views in the build
+    database (ephemeral models, inlined into others, are left out)."""
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     return sorted(
         node["name"]
         for node in manifest.get("nodes", {}).values()
         if node.get("resource_type") == "model"
+        and node.get("config", {}).get("materialized") != "ephemeral"
     )
 
 
-def build_fingerprint(build_db: Path, manifest_path: Path) -> str | None:
+def build_fingerprint(db: BuildDatabase, manifest_path: Path) -> str | None:
     """What a dbt build's result depends on: every landing file's state and every dbt node's
     checksum. None when the build database has no landing tables yet."""
-    if not build_db.exists():
+    if not db.paths.build_db_path().exists():
         return None
-    con = duckdb.connect(str(build_db), read_only=True)
-    try:
-        row = con.execute(
-            "select md5(coalesce(string_agg(file_path || ':' || sha256 || ':' || status, '|' "
-            "order by file_path), '')) from landing.files"
-        ).fetchone()
-    except duckdb.Error:
-        return None
-    finally:
-        con.close()
+    with db.connect() as con:
+        try:
+            row = con.execute(
+                "select md5(coalesce(string_agg(file_path || ':' || sha256 || ':' || status, '|' "
+                "order by file_path), '')) from landing.files"
+            ).fetchone()
+        except duckdb.Error:
+            return None
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     nodes = sorted(
         f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
@@ -85,16 +109,13 @@ def _marker(build_db: Path) -> Path:
     return build_db.with_name(build_db.name + ".dbt-ok")
 
 
-def missing_models(build_db: Path, names: list[str]) -> list[str]:
+def missing_models(db: BuildDatabase, names: list[str]) -> list[str]:
     """Models of `names` that do not exist yet as tables or views in the build database."""
-    if not build_db.exists():
+    if not db.paths.build_db_path().exists():
         return list(names)
-    con = duckdb.connect(str(build_db), read_only=True)
-    try:
+    with db.connect() as con:
         tables = con.execute("select table_name from information_schema.tables").fetchall()
-        existing = {row[0] for row in tables}
-    finally:
-        con.close()
+    existing = {row[0] for row in tables}
     return [name for name in names if name not in existing]
 
 
@@ -126,13 +147,15 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefiniti
         name="warehouse_dbt",
     )
     def warehouse_dbt(
-        context: AssetExecutionContext, dbt: DbtCliResource, paths: GovdwPaths
+        context: AssetExecutionContext,
+        dbt: DbtCliResource,
+        paths: GovdwPaths,
+        build_db: BuildDatabase,
     ) -> Iterator[Any]:
         """The dbt models: staging, intermediate, facts, dims, marts and audit tables."""
         paths.export_dbt_env()
         full_refresh = context.run.tags.get(FULL_REFRESH_TAG, "").lower() == "true"
-        build_db = paths.build_db_path()
-        marker = _marker(build_db)
+        marker = _marker(paths.build_db_path())
         fingerprint = build_fingerprint(build_db, manifest_path)
         unchanged = (
             fingerprint is not None

@@ -1,4 +1,5 @@
--- Region × year × metric: the year's counts summed from the months, rates recomputed.
+-- Region × year × metric: the year's counts summed from the months, rates recomputed. Ephemeral:
+-- a step of mart_region_yoy (inlined there as a CTE), derived from the mart mart_region_month.
 with
 
 region_months as (

@@ -8,14 +8,3 @@
         'evaluations_basic', 'evaluations_dissatisfied', 'evaluations_very_dissatisfied',
     ]) }}
 {%- endmacro %}
-
-{#- Counts of mart_region_month that only feed a rate (summed with the counts, not reported as
-    metrics of their own): the assigned orders whose closed state is known. -#}
-{% macro region_month_rate_inputs() -%}
-    {{ return(['orders_assigned_known']) }}
-{%- endmacro %}
-
-{#- The rates of mart_region_month: recomputed from the counts at each grain, never summed. -#}
-{% macro region_month_rates() -%}
-    {{ return(['close_rate', 'receipt_rate', 'satisfaction_rate', 'very_satisfied_rate']) }}
-{%- endmacro %}

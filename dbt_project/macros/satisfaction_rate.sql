@@ -1,0 +1,8 @@
+{#- 满意率 (CONTRACT.md §5), over the count columns of mart_region_month (or the same names summed
+    to a coarser grain): (非常满意 + 满意 + 基本满意) / all evaluations. -#}
+{% macro satisfaction_rate() -%}
+    {{ safe_rate(
+        'evaluations_very_satisfied + evaluations_satisfied + evaluations_basic',
+        'evaluations_total'
+    ) }}
+{%- endmacro %}
