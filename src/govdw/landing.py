@@ -1,4 +1,6 @@
-"""Arrow schemas of the landing tables: shared by ingester, loader and dbt."""
+"""Arrow schemas of the landing tables every dataset shares, and the lineage columns that start
+each detail table. The detail tables' own schemas live in the dataset registry
+(`govdw.datasets`), which lists every landing table (`datasets.landing_tables()`)."""
 
 from __future__ import annotations
 
@@ -14,61 +16,9 @@ LINEAGE = [
     pa.field("exported_at", pa.timestamp("us")),
     pa.field("file_modified_at", pa.timestamp("us")),
 ]
+LINEAGE_NAMES = tuple(f.name for f in LINEAGE)
 
 _TS = pa.timestamp("us")
-
-HOTLINE_ORDERS = pa.schema(
-    [
-        *LINEAGE,
-        pa.field("source_order_id", pa.string()),
-        pa.field("received_at", _TS),
-        pa.field("dispatched_at", _TS),
-        pa.field("accepted_at", _TS),
-        pa.field("due_at", _TS),
-        pa.field("closed_at", _TS),
-        pa.field("handling_unit", pa.string()),
-        pa.field("appeal_type", pa.string()),
-        pa.field("category", pa.string()),
-        pa.field("channel", pa.string()),
-        pa.field("admin_level", pa.string()),
-        pa.field("status", pa.string()),
-        pa.field("satisfaction_label", pa.string()),
-        pa.field("is_redone", pa.bool_()),
-        pa.field("supervised_count", pa.int32()),
-        pa.field("content_masked", pa.string()),
-        pa.field("caller_key", pa.string()),
-    ]
-)
-
-SERVICE_CASES = pa.schema(
-    [
-        *LINEAGE,
-        pa.field("source_case_id", pa.string()),
-        pa.field("item_name", pa.string()),
-        pa.field("department", pa.string()),
-        pa.field("accepted_at", _TS),
-        pa.field("completed_at", _TS),
-        pa.field("promised_working_days", pa.int32()),
-        pa.field("status", pa.string()),
-        pa.field("channel", pa.string()),
-        pa.field("applicant_key", pa.string()),
-    ]
-)
-
-EVALUATIONS = pa.schema(
-    [
-        *LINEAGE,
-        pa.field("source_evaluation_id", pa.string()),
-        pa.field("evaluated_at", _TS),
-        pa.field("channel", pa.string()),
-        pa.field("item_name", pa.string()),
-        pa.field("department", pa.string()),
-        pa.field("admin_level", pa.string()),
-        pa.field("rating", pa.int8()),
-        pa.field("rating_label", pa.string()),
-        pa.field("comment_masked", pa.string()),
-    ]
-)
 
 REPORTED_STATS = pa.schema(
     [
@@ -135,28 +85,11 @@ FILES = pa.schema(
     ]
 )
 
-#: Landing table name (in schema `landing`) -> schema. Order is load order.
-TABLES: dict[str, pa.Schema] = {
-    "hotline_orders": HOTLINE_ORDERS,
-    "service_cases": SERVICE_CASES,
-    "evaluations": EVALUATIONS,
+#: The landing tables every dataset shares (after the detail tables of `govdw.datasets`, which
+#: holds each detail dataset's schema): table -> schema, in load order.
+SHARED_TABLES: dict[str, pa.Schema] = {
     "reported_stats": REPORTED_STATS,
     "reconciliation": RECONCILIATION,
     "cell_issues": CELL_ISSUES,
     "files": FILES,
 }
-
-#: Tables whose rows belong to one source file (replaced as a whole when the file is reloaded).
-PER_FILE_TABLES = [name for name in TABLES if name != "files"]
-
-#: Detail datasets: landing table -> dataset name used in audit_files and fct_reported_stats.
-DATASET_OF_TABLE = {
-    "hotline_orders": "hotline",
-    "service_cases": "service",
-    "evaluations": "evaluation",
-}
-
-
-def empty_table(name: str) -> pa.Table:
-    """An empty Arrow table with the landing schema `name`."""
-    return TABLES[name].empty_table()

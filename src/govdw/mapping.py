@@ -14,45 +14,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import landing, roles, settings, values, vocab
+from govdw import datasets, landing, privacy, roles, settings, values, vocab
 from govdw.tables import Column, LocatedTable
 
-#: Dataset name -> landing table.
-DETAIL_TABLES = {
-    "hotline": "hotline_orders",
-    "service": "service_cases",
-    "evaluation": "evaluations",
-}
-
-#: Words in titles, sheet and file names that hint at a dataset (tie-breakers only).
-HINTS = (
-    ("evaluation", ("好差评", "评价")),
-    ("service", ("办件",)),
-    ("hotline", ("热线", "工单", "12345")),
-)
-
-_DATETIME = roles.TIME_ROLES
-_TEXT = {
-    "source_order_id",
-    "source_case_id",
-    "source_evaluation_id",
-    "handling_unit",
-    "item_name",
-    "department",
-    "admin_level",
-}
-_INT = {"supervised_count", "promised_working_days"}
 _MASKED = {"content": "content_masked", "comment": "comment_masked"}
-#: Identifying columns: never stored; the first present one (phone before name) feeds the key.
-_PII = {
-    "hotline": (
-        ("caller_phone", "caller_name"),
-        ("caller_id_number", "caller_address"),
-        "caller_key",
-    ),
-    "service": (("applicant_phone", "applicant_name"), ("applicant_id_number",), "applicant_key"),
-    "evaluation": ((), ("evaluator_name", "evaluator_phone"), None),
-}
 _TRUE = {"是", "重办", "true", "1", "y", "yes", "已重办"}
 _FALSE = {"否", "false", "0", "n", "no", "未重办", "非重办"}
 
@@ -135,16 +100,16 @@ def match_metric(col: Column) -> str | None:
     return found
 
 
-#: Roles a table can land besides its vocabulary's canonical columns.
-_EXTRA_ROLES = {"hotline": {"closed_flag"}, "service": {"closed_flag"}, "evaluation": set()}
-
 #: A role inferred from parts and values is taken at this score or above.
 MIN_ROLE_SCORE = 0.5
 
 
 def landable_roles(dataset: str) -> set[str]:
-    """Canonical columns a table of `dataset` can fill (its vocabulary plus derived flags)."""
-    return set(vocab.columns(dataset)) | _EXTRA_ROLES[dataset]
+    """Roles a table of `dataset` can fill: its vocabulary's columns, the columns its landing
+    schema stores, its identifying columns (they feed the keyed hash) and derived flags."""
+    spec = datasets.get(dataset)
+    stored = set(spec.schema.names) - set(landing.LINEAGE_NAMES)
+    return set(vocab.columns(dataset)) | stored | set(spec.pii.columns) | spec.extra_roles
 
 
 def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None = None) -> Mapping:
@@ -207,37 +172,6 @@ def map_columns(columns: list[Column], dataset: str, table: LocatedTable | None 
 
 # ------------------------------------------------------------------------------ completeness
 
-#: Roles a table of each dataset must have to be loaded: every group needs one of its roles.
-#: An order needs a received date (its id may be missing: the row key stands in); a case its
-#: accepted date; an evaluation its rating and its date.
-REQUIRED_ROLES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "hotline": (("received_at",),),
-    "service": (("accepted_at",),),
-    "evaluation": (("rating_label",), ("evaluated_at",)),
-}
-
-#: Roles whose absence loads the table but is reported as a warning, with what it costs.
-OPTIONAL_ROLES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
-    "hotline": (
-        (("source_order_id",), "no order id: records are keyed by file, sheet and row"),
-        (("status", "closed_flag", "closed_at"), "no status or closing time: closed is unknown"),
-        (("handling_unit",), "no handling unit: unit scorecards leave these orders out"),
-        (("appeal_type",), "no appeal type (诉求类型)"),
-        (("category",), "no category (分类)"),
-    ),
-    "service": (
-        (("source_case_id",), "no case id: records are keyed by file, sheet and row"),
-        (("status", "closed_flag", "completed_at"), "no status or completion time"),
-        (("department",), "no department"),
-        (("item_name",), "no item name (事项名称)"),
-    ),
-    "evaluation": (
-        (("source_evaluation_id",), "no evaluation id: records are keyed by file, sheet and row"),
-        (("department",), "no department"),
-        (("channel",), "no channel (评价渠道)"),
-    ),
-}
-
 #: Where a missing role's values would show, to propose candidate columns.
 _ROLE_SHARE = {
     "received_at": "date_share",
@@ -251,7 +185,7 @@ def missing_required(mapping: Mapping) -> list[str]:
     """Required roles (one per group, named by its first role) that no column fills."""
     return [
         group[0]
-        for group in REQUIRED_ROLES[mapping.dataset]
+        for group in datasets.get(mapping.dataset).required_roles
         if not any(mapping.has(role) for role in group)
     ]
 
@@ -260,7 +194,7 @@ def missing_optional(mapping: Mapping) -> list[str]:
     """Warnings for optional roles no column fills."""
     return [
         why
-        for group, why in OPTIONAL_ROLES[mapping.dataset]
+        for group, why in datasets.get(mapping.dataset).optional_roles
         if not any(mapping.has(role) for role in group)
     ]
 
@@ -280,14 +214,14 @@ def candidates(mapping: Mapping, role: str, limit: int = 3) -> list[tuple[str, f
 
 def vocabulary_fix(dataset: str, role: str, header: str) -> str:
     """The line of the user vocabulary file that would map `header` to `role`."""
-    return f'[{DETAIL_TABLES[dataset]}.columns] {role} = ["{header}"]'
+    return f'[{datasets.get(dataset).table}.columns] {role} = ["{header}"]'
 
 
 def hint_dataset(text: str) -> str | None:
     """A dataset suggested by a title, sheet or file name (热线/工单, 办件, 好差评/评价)."""
-    for dataset, words in HINTS:
-        if any(w in text for w in words):
-            return dataset
+    for ds in sorted(datasets.all_datasets(), key=lambda d: -d.hint_rank):
+        if any(w in text for w in ds.hints):
+            return ds.name
     return None
 
 
@@ -306,7 +240,7 @@ def subject_column(columns: list[Column]) -> Column | None:
 
 def dataset_scores(columns: list[Column]) -> dict[str, int]:
     """How many distinct columns of each detail dataset the headers fill (header words only)."""
-    return {ds: len(set(map_columns(columns, ds).columns.values())) for ds in DETAIL_TABLES}
+    return {ds: len(set(map_columns(columns, ds).columns.values())) for ds in datasets.names()}
 
 
 def classify(columns: list[Column], hint: str = "") -> str | None:
@@ -351,8 +285,8 @@ def _bool(norm: pa.Array) -> tuple[pa.Array, pa.Array]:
     return out, pc.fill_null(problems, False)
 
 
-_RATING = pa.array(list(values.RATING_LABELS.values()), pa.string())
-_RATING_VALUE = pa.array(list(values.RATING_LABELS.keys()), pa.int8())
+_RATING = pa.array(list(datasets.RATING_LABELS.values()), pa.string())
+_RATING_VALUE = pa.array(list(datasets.RATING_LABELS.keys()), pa.int8())
 
 
 class _Issues:
@@ -387,7 +321,7 @@ class _Issues:
 
     def result(self) -> pa.Table:
         if not self.parts:
-            return landing.empty_table("cell_issues")
+            return datasets.empty_table("cell_issues")
         return pa.concat_tables(self.parts)
 
 
@@ -410,18 +344,13 @@ def lineage_columns(lineage: Lineage, sheet: str, rows: pa.Array) -> dict[str, p
     }
 
 
-def _status_kind(dataset: str) -> str:
-    return "hotline_status" if dataset == "hotline" else "case_status"
-
-
 def build_detail(
     table: LocatedTable, mapping: Mapping, lineage: Lineage
 ) -> tuple[pa.Table, pa.Table]:
     """(landing table of the detail dataset, cell_issues) for one located table."""
-    from govdw import privacy  # the privacy module is its own concern; imported where used
-
     dataset = mapping.dataset
-    schema = landing.TABLES[DETAIL_TABLES[dataset]]
+    spec = datasets.get(dataset)
+    schema = spec.schema
     n = len(table.rows)
     issues = _Issues(table, lineage)
     out: dict[str, pa.Array] = lineage_columns(lineage, table.sheet, table.rows)
@@ -431,8 +360,10 @@ def build_detail(
         idx = by_name[canonical]
         issues.add(idx, mapping.headers[idx], canonical, problems, why)
 
+    # A column is parsed as its landing schema stores it; labels, ratings and free text first.
+    stored = {f.name: f.type for f in schema}
     # Dates are the costliest columns to parse: all of them at once, one per core.
-    date_cols = [c for c in by_name if c in _DATETIME]
+    date_cols = [c for c in by_name if c in stored and pa.types.is_timestamp(stored[c])]
     parsed_dates = dict(
         zip(
             date_cols,
@@ -444,22 +375,9 @@ def build_detail(
     )
     for canonical, idx in by_name.items():
         norm = _col(table.norm, idx)
-        if canonical in _DATETIME:
-            parsed, problems = parsed_dates[canonical]
-            out[canonical] = parsed.cast(pa.timestamp("us"))
-            issue(canonical, problems, _PROBLEM_TEXT["datetime"])
-        elif canonical in _TEXT:
-            out[canonical] = _text(norm)
-        elif canonical in _INT:
-            parsed, problems = values.parse_int_array(norm)
-            out[canonical] = parsed.cast(pa.int32())
-            issue(canonical, problems, _PROBLEM_TEXT["int"])
-        elif canonical == "is_redone":
-            parsed, problems = _bool(norm)
-            out[canonical] = parsed
-            issue(canonical, problems, _PROBLEM_TEXT["bool"])
-        elif canonical in ("appeal_type", "category", "channel", "status"):
-            kind = _status_kind(dataset) if canonical == "status" else canonical
+        type_ = stored.get(canonical)
+        if canonical in ("appeal_type", "category", "channel", "status"):
+            kind = (spec.status_kind or "case_status") if canonical == "status" else canonical
             parsed, problems = values.canonical_label_array(kind, norm)
             out[canonical] = parsed
             issue(canonical, problems, _PROBLEM_TEXT.get(kind, "unknown value"))
@@ -478,14 +396,30 @@ def build_detail(
                 parsed, pa.scalar("已办结"), pc.if_else(pc.invert(parsed), "办理中", None)
             )
             issue(canonical, problems, _PROBLEM_TEXT["bool"])
+        elif type_ is None:
+            continue  # identifying (feeds the key below) or a flag already used
+        elif pa.types.is_timestamp(type_):
+            parsed, problems = parsed_dates[canonical]
+            out[canonical] = parsed.cast(type_)
+            issue(canonical, problems, _PROBLEM_TEXT["datetime"])
+        elif pa.types.is_integer(type_):
+            parsed, problems = values.parse_int_array(norm)
+            out[canonical] = parsed.cast(type_)
+            issue(canonical, problems, _PROBLEM_TEXT["int"])
+        elif pa.types.is_boolean(type_):
+            parsed, problems = _bool(norm)
+            out[canonical] = parsed
+            issue(canonical, problems, _PROBLEM_TEXT["bool"])
+        else:
+            out[canonical] = _text(norm)
 
-    if "channel" not in by_name and dataset == "hotline":
+    if "channel" not in by_name and spec.implied_channel:
         # Messages, letters, complaints: the export's subject word is its channel.
         implied = roles.implied_channel(list(mapping.headers.values()))
         if implied is not None:
             out["channel"] = constant(implied, pa.string(), n)
 
-    key_sources, _dropped, key_name = _PII[dataset]
+    key_sources, key_name = spec.pii.key_sources, spec.pii.key_column
     if key_name is not None:
         present = [_text(_col(table.norm, by_name[c])) for c in key_sources if c in by_name]
         if present:

@@ -1,7 +1,7 @@
 """Privacy: mask phone and ID numbers in free text; keyed hashes stand in for people.
 
 Masks are applied to text that is already normalised (half-width digits), before it is stored
-anywhere outside the raw folder (CONTRACT.md §6). A number is only masked when it stands alone:
+anywhere outside the raw folder (docs/contract.md §6). A number is only masked when it stands alone:
 digits inside a longer run of digits or letters (order ids such as GD2023040100012345, case
 numbers such as FZ19060401683) are left as they are.
 
@@ -18,7 +18,8 @@ import re
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw.values import empty_mask_array, normalize_text_array
+from govdw.text import normalize_text_array
+from govdw.values import empty_mask_array
 
 #: Mainland mobile number (手机号).
 MOBILE = r"1[3-9][0-9]{9}"

@@ -14,9 +14,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import landing, roles, values, vocab
+from govdw import datasets, landing, roles, values, vocab
 from govdw.mapping import Lineage, constant, lineage_columns, match_metric, subject_column
 from govdw.tables import Column, LocatedTable
+from govdw.text import normalize_header, normalize_text
 
 #: Relative tolerance for count totals (floating sums of integers are exact; this is for 万 units).
 COUNT_TOLERANCE = 1e-6
@@ -40,13 +41,6 @@ _RATING_PARTS = (
     "evaluations_dissatisfied",
     "evaluations_very_dissatisfied",
 )
-#: Per detail dataset: the metric a row count reports, and summed columns -> metric.
-DETAIL_COUNT_METRIC = {
-    "hotline": "orders_received",
-    "service": "cases_accepted",
-    "evaluation": "evaluations_total",
-}
-DETAIL_SUM_METRIC = {"supervised_count": "orders_supervised"}
 
 
 # --- periods ---------------------------------------------------------------------------------
@@ -110,7 +104,7 @@ def parse_period(texts: list[str]) -> tuple[date | None, date | None]:
     `统计截止于2017年12月31日` gives only the end.
     """
     end: date | None = None
-    norm = [values.normalize_text(t) or "" for t in texts]
+    norm = [normalize_text(t) or "" for t in texts]
     for kind, pattern in _PERIOD_PATTERNS:
         for i, text in enumerate(norm):
             m = pattern.search(text)
@@ -162,22 +156,14 @@ def metric_columns(columns: list[Column]) -> list[MetricColumn]:
 
 def metric_dataset(metric: str, fallback: str | None) -> str:
     """The dataset a metric belongs to; ambiguous rates follow the table's other metrics."""
-    if metric.startswith("cases_"):
-        return "service"
-    if metric.startswith("evaluations_") or metric == "very_satisfied_rate":
-        return "evaluation"
-    if metric.startswith("orders_") or metric == "receipt_rate":
-        return "hotline"
-    if fallback:
-        return fallback
-    return "evaluation" if metric == "satisfaction_rate" else "hotline"
+    return datasets.of_metric(metric, fallback)
 
 
 def table_dataset(metrics: list[str], hint: str | None) -> str | None:
     """The dataset of most unambiguous metrics of a table, else the hint."""
     counts: dict[str, int] = {}
     for m in metrics:
-        if m in ("close_rate", "satisfaction_rate"):
+        if m in datasets.shared_metrics():
             continue
         ds = metric_dataset(m, None)
         counts[ds] = counts.get(ds, 0) + 1
@@ -234,8 +220,8 @@ def summary_stats(
         parts.append(pa.Table.from_pydict(cols, schema=landing.REPORTED_STATS))
         if pc.any(problems).as_py():
             issues.append(_issue_rows(table, lineage, mc, raw, problems))
-    stats = pa.concat_tables(parts) if parts else landing.empty_table("reported_stats")
-    cell = pa.concat_tables(issues) if issues else landing.empty_table("cell_issues")
+    stats = pa.concat_tables(parts) if parts else datasets.empty_table("reported_stats")
+    cell = pa.concat_tables(issues) if issues else datasets.empty_table("cell_issues")
     return stats, cell, metrics
 
 
@@ -250,7 +236,7 @@ def pair_stats(
     """reported_stats rows of a label | value table (`受理量 | 5万`) from (row, label, value)."""
     records: list[dict[str, Any]] = []
     metrics = vocab.summary_metrics()
-    codes = [metrics[values.normalize_header(label)] for _, label, _ in pairs]
+    codes = [metrics[normalize_header(label)] for _, label, _ in pairs]
     ds_default = table_dataset(codes, None)
     for (row, label, text), code in zip(pairs, codes, strict=True):
         try:
@@ -272,7 +258,7 @@ def pair_stats(
                 "table_title": title,
                 "subject": subject,
                 "metric": code,
-                "metric_label": values.normalize_text(label),
+                "metric_label": normalize_text(label),
                 "value": value,
                 "period_start": period[0],
                 "period_end": period[1],
@@ -369,7 +355,7 @@ def summary_checks(table: LocatedTable, metrics: list[MetricColumn]) -> list[Che
     for total in table.totals:
         for mc in metrics:
             text = total.cells.get(mc.index)
-            reported = _scalar(mc.metric, values.normalize_text(text))
+            reported = _scalar(mc.metric, normalize_text(text))
             if reported is None:
                 continue
             reported *= mc.scale
@@ -381,7 +367,7 @@ def summary_checks(table: LocatedTable, metrics: list[MetricColumn]) -> list[Che
                 if not sums.get(den):
                     continue
                 computed = sum(sums[m] for m in nums) / sums[den]
-                tol = _rate_tolerance(values.normalize_text(text))
+                tol = _rate_tolerance(normalize_text(text))
             else:
                 computed = sums[mc.metric]
                 tol = _count_tolerance(reported)
@@ -435,20 +421,21 @@ def detail_checks(table: LocatedTable, dataset: str, columns: dict[int, str]) ->
     a figure under a numeric column (督办次数) the column's sum."""
     checks: list[Check] = []
     headers = {c.index: c.header for c in table.columns}
+    spec = datasets.get(dataset)
     n = float(len(table.rows))
     for total in table.totals:
         counted = False
         for idx, text in total.cells.items():
-            value = _scalar("count", values.normalize_text(text))
+            value = _scalar("count", normalize_text(text))
             if value is None:
                 continue
             canonical = columns.get(idx)
-            if canonical in DETAIL_SUM_METRIC:
+            if canonical in spec.summed_metrics:
                 parsed, _ = values.parse_number_array(_col(table.norm, idx))
                 computed = _sum(parsed)
-                metric = DETAIL_SUM_METRIC[canonical]
+                metric = spec.summed_metrics[canonical]
             elif not counted:
-                counted, computed, metric = True, n, DETAIL_COUNT_METRIC[dataset]
+                counted, computed, metric = True, n, spec.count_metric
             else:
                 continue
             checks.append(

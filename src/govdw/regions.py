@@ -16,7 +16,7 @@ from importlib import resources
 
 import pyarrow as pa
 
-from govdw.values import normalize_header, normalize_text
+from govdw.text import normalize_header, normalize_text
 
 _CODE_AND_NAME = re.compile(r"^([0-9]{6})[ _\-.]*(.*)$", re.ASCII)
 #: Names that never identify a region on their own (市辖区 'city districts' appears ~30 times).

@@ -2,8 +2,9 @@
 
 A header is read as ``[subject] [event] attribute [(unit)]``: 留言|时间, 受理|日期, 工单|编号,
 答复|意见, 办件量（万件）. The parts come from `vocab/header_parts.toml`. The role of a column
-follows from its event and attribute (:data:`RULES`), so 留言时间, 受理日期, 来电时间 and 登记时间
-are all ``received_at`` and 结案日期, 办结时间, 答复时间 all ``closed_at``, none of them listed.
+follows from its event and attribute (each dataset's `role_rules` in `govdw.datasets`), so
+留言时间, 受理日期, 来电时间 and 登记时间 are all ``received_at`` and 结案日期, 办结时间, 答复时间
+all ``closed_at``, none of them listed.
 
 The values then confirm or overrule what the header suggests (:func:`value_evidence`,
 :func:`decide`): a time column must hold dates, a type column whose values are the canonical appeal
@@ -24,89 +25,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import vocab
-from govdw.values import normalize_header, normalize_text, parse_datetime_array
+from govdw import datasets, vocab
+from govdw.text import normalize_header, normalize_text
+from govdw.values import parse_datetime_array
 
 #: Roles a header may get that no landing column stores: recognised (so the column is not called
 #: unknown) and deliberately left out of the facts.
 NOT_LANDED = frozenset({"reply_content", "title", "region", "count", "rate", "ignored"})
-
-#: (dataset, event, attribute) -> role. ``"*"`` matches any event, ``None`` no event.
-#: The first matching rule wins, so specific events come before the wildcard.
-RULES: dict[str, list[tuple[str | None, str, str]]] = {
-    "hotline": [
-        ("*", "ignore", "ignored"),
-        ("dispatched", "time", "dispatched_at"),
-        ("accepted", "time", "accepted_at"),
-        ("due", "time", "due_at"),
-        ("due", "", "due_at"),
-        ("closed", "time", "closed_at"),
-        ("closed", "content", "reply_content"),
-        ("closed", "flag", "closed_flag"),
-        ("closed", "", "closed_at"),
-        ("evaluated", "status", "satisfaction_label"),
-        ("evaluated", "time", "ignored"),
-        ("received", "time", "received_at"),
-        (None, "time", "received_at"),
-        ("*", "id_number", "caller_id_number"),
-        ("*", "phone", "caller_phone"),
-        ("*", "address", "caller_address"),
-        ("*", "name", "caller_name"),
-        ("*", "satisfaction", "satisfaction_label"),
-        ("received", "id", "source_order_id"),
-        (None, "id", "source_order_id"),
-        ("*", "title", "title"),
-        ("*", "content", "content"),
-        ("*", "type", "appeal_type"),
-        ("*", "category", "category"),
-        ("*", "status", "status"),
-        ("*", "unit", "handling_unit"),
-        ("*", "channel", "channel"),
-        ("*", "level", "admin_level"),
-        ("*", "region", "region"),
-        ("*", "count", "count"),
-        ("*", "rate", "rate"),
-    ],
-    "service": [
-        ("*", "ignore", "ignored"),
-        ("closed", "time", "completed_at"),
-        ("closed", "flag", "closed_flag"),
-        ("closed", "", "completed_at"),
-        ("received", "time", "accepted_at"),
-        (None, "time", "accepted_at"),
-        ("*", "id_number", "applicant_id_number"),
-        ("*", "phone", "applicant_phone"),
-        ("*", "name", "applicant_name"),
-        ("received", "id", "source_case_id"),
-        (None, "id", "source_case_id"),
-        ("*", "status", "status"),
-        ("*", "unit", "department"),
-        ("*", "channel", "channel"),
-        ("*", "title", "title"),
-        ("*", "region", "region"),
-        ("*", "count", "count"),
-        ("*", "rate", "rate"),
-    ],
-    "evaluation": [
-        ("*", "ignore", "ignored"),
-        ("evaluated", "time", "evaluated_at"),
-        ("received", "time", "evaluated_at"),
-        (None, "time", "evaluated_at"),
-        ("*", "phone", "evaluator_phone"),
-        ("*", "name", "evaluator_name"),
-        ("*", "satisfaction", "rating_label"),
-        ("evaluated", "status", "rating_label"),
-        ("evaluated", "id", "source_evaluation_id"),
-        (None, "id", "source_evaluation_id"),
-        ("*", "content", "comment"),
-        ("*", "unit", "department"),
-        ("*", "channel", "channel"),
-        ("*", "level", "admin_level"),
-        ("*", "region", "region"),
-        ("*", "count", "count"),
-        ("*", "rate", "rate"),
-    ],
-}
 
 #: Roles that hold a date and time (their values must parse as dates).
 TIME_ROLES = frozenset(
@@ -120,9 +45,6 @@ TIME_ROLES = frozenset(
         "evaluated_at",
     }
 )
-
-#: Subject kind of a header -> the dataset whose records it names.
-SUBJECT_DATASET = {"request": "hotline", "case": "service", "evaluation": "evaluation"}
 
 _UNIT_RE = re.compile(r"[（(]\s*([^（）()]{1,6})\s*[）)]\s*$")
 
@@ -246,7 +168,7 @@ def split_header(header: str) -> HeaderParts:
 
 def _rule_role(parts: HeaderParts, dataset: str) -> str | None:
     attribute = "flag" if parts.flag else (parts.attribute or "")
-    for event, attr, role in RULES[dataset]:
+    for event, attr, role in datasets.get(dataset).role_rules:
         if attr != attribute:
             continue
         if event == "*" or event == parts.event:
@@ -267,7 +189,8 @@ def header_role(header: str, dataset: str) -> RoleGuess:
         score = 0.55
     else:
         score = 0.7
-    if parts.subject and SUBJECT_DATASET.get(parts.subject) == dataset:
+    named = datasets.by_subject(parts.subject) if parts.subject else None
+    if named is not None and named.name == dataset:
         score = min(1.0, score + 0.05)
     return RoleGuess(role, score, [f"header parts: {parts.describe()}"])
 
@@ -293,9 +216,9 @@ def subject_votes(headers: Sequence[str]) -> dict[str, int]:
     votes: dict[str, int] = {}
     for header in headers:
         subject = split_header(header).subject
-        if subject:
-            ds = SUBJECT_DATASET[subject]
-            votes[ds] = votes.get(ds, 0) + 1
+        named = datasets.by_subject(subject) if subject else None
+        if named is not None:
+            votes[named.name] = votes.get(named.name, 0) + 1
     return votes
 
 
@@ -378,6 +301,7 @@ def decide(guess: RoleGuess, ev: ValueEvidence, dataset: str) -> RoleGuess:
     """Confirm, overrule or propose a role from the values; the score and evidence follow."""
     evidence = [*guess.evidence, *(f"values: {line}" for line in ev.describe())]
     role, score = guess.role, guess.score
+    spec = datasets.get(dataset)
     if ev.n == 0:
         return RoleGuess(role, score * 0.8 if role else 0.0, [*evidence, "no values to confirm"])
     if role in TIME_ROLES:
@@ -387,13 +311,13 @@ def decide(guess: RoleGuess, ev: ValueEvidence, dataset: str) -> RoleGuess:
     if role == "appeal_type":
         if ev.appeal_share >= 0.5:
             return RoleGuess(role, min(1.0, score + 0.15), evidence)
-        if dataset == "hotline":
+        if "category" in spec.schema.names:
             return RoleGuess("category", 0.6, [*evidence, "not appeal types: taken as a category"])
     if role == "closed_flag":
         if ev.yes_no_share >= 0.8:
             return RoleGuess(role, min(1.0, score + 0.1), evidence)
         return RoleGuess(None, 0.0, [*evidence, "rejected closed flag: the values are not 是/否"])
-    if role in ("source_order_id", "source_case_id", "source_evaluation_id"):
+    if role in {ds.id_column for ds in datasets.all_datasets()}:
         if ev.unique_share >= 0.9 and ev.mean_length < 40:
             return RoleGuess(role, min(1.0, score + 0.1), evidence)
         return RoleGuess(None, 0.0, [*evidence, f"rejected {role}: the values repeat"])
@@ -407,9 +331,8 @@ def decide(guess: RoleGuess, ev: ValueEvidence, dataset: str) -> RoleGuess:
     if ev.appeal_share >= 0.8:
         return RoleGuess("appeal_type", 0.6, [*evidence, "values are appeal types"])
     if ev.rating_share >= 0.8:
-        rating_role = "rating_label" if dataset == "evaluation" else "satisfaction_label"
-        return RoleGuess(rating_role, 0.6, [*evidence, "values are ratings"])
-    if ev.status_share >= 0.8 and dataset != "evaluation":
+        return RoleGuess(spec.rating_role, 0.6, [*evidence, "values are ratings"])
+    if ev.status_share >= 0.8 and spec.status_kind is not None:
         return RoleGuess("status", 0.55, [*evidence, "values are statuses"])
     return RoleGuess(None, 0.0, evidence)
 

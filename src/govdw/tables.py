@@ -15,7 +15,8 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import roles, values, vocab
+from govdw import datasets, roles, values, vocab
+from govdw.text import has_traditional, normalize_header, normalize_text_array
 
 #: Header search window: exports put at most a handful of title/metadata rows above the header.
 HEADER_WINDOW = 30
@@ -87,7 +88,7 @@ class LocatedTable:
 def known_header_keys() -> frozenset[str]:
     """Every normalised header the vocabulary knows: detail columns, metrics, subject, ignore."""
     keys: set[str] = set()
-    for dataset in ("hotline_orders", "service_cases", "evaluations"):
+    for dataset in datasets.names():
         for synonyms in vocab.columns(dataset).values():
             keys.update(synonyms)
     keys.update(vocab.summary_metrics())
@@ -123,7 +124,7 @@ def _match_key(key: str) -> bool:
 
 def header_score(cells: list[str | None]) -> int:
     """How many cells of a row are known header words."""
-    return sum(1 for c in cells if c is not None and _match_key(values.normalize_header(c)))
+    return sum(1 for c in cells if c is not None and _match_key(normalize_header(c)))
 
 
 def _looks_like_value(text: str) -> bool:
@@ -154,7 +155,7 @@ def _child_row_ok(parent: list[str | None], child: list[str | None]) -> bool:
     # The child must sit under a blank or a grouping parent cell somewhere: one the vocabulary
     # does not list (办理情况 reads as a header by its parts, yet groups 办结日期 and 状态).
     return any(
-        c is not None and (p is None or values.normalize_header(p) not in known_header_keys())
+        c is not None and (p is None or normalize_header(p) not in known_header_keys())
         for p, c in zip(parent, child, strict=False)
     )
 
@@ -176,20 +177,20 @@ def _flatten(
                 p = merged_parent.get(j)
             if p is None:
                 continue
-            cols.append(Column(j, p, values.normalize_header(p)))
+            cols.append(Column(j, p, normalize_header(p)))
             continue
         top = p if p is not None else merged_parent.get(j, spread)
         if top is None:
-            cols.append(Column(j, c, values.normalize_header(c)))
+            cols.append(Column(j, c, normalize_header(c)))
             continue
         header = f"{top}/{c}"
         cols.append(
             Column(
                 j,
                 header,
-                values.normalize_header(header),
-                child_key=values.normalize_header(c),
-                parent_key=values.normalize_header(top),
+                normalize_header(header),
+                child_key=normalize_header(c),
+                parent_key=normalize_header(top),
             )
         )
     return cols
@@ -225,7 +226,7 @@ def find_header(
                 # Two rows when the child row adds listed headers (办理情况 / 办结日期); judged on
                 # the vocabulary alone, as header parts make the grouping parent look known too.
                 known = known_header_keys()
-                listed = sum(1 for c in cells if c and values.normalize_header(c) in known)
+                listed = sum(1 for c in cells if c and normalize_header(c) in known)
                 flat_listed = sum(
                     1 for col in flat if col.key in known or (col.child_key or "") in known
                 )
@@ -263,7 +264,7 @@ def parse_preamble(lines: list[list[str | None]]) -> tuple[list[str], dict[str, 
             else:
                 kv = _KV_RE.match(text)
                 if kv:
-                    key = values.normalize_header(kv.group(1))
+                    key = normalize_header(kv.group(1))
                     value = kv.group(2).strip()
                     # `导出时间：` | `2023-05-04 …` split over two cells.
                     if not value and k + 1 < len(filled):
@@ -287,7 +288,7 @@ def exported_at_of(meta: dict[str, str], footnotes: list[str]) -> datetime | Non
                 return None
     for line in footnotes:
         kv = _KV_RE.match(line)
-        if kv and values.normalize_header(kv.group(1)) in EXPORT_TIME_KEYS:
+        if kv and normalize_header(kv.group(1)) in EXPORT_TIME_KEYS:
             try:
                 return values.parse_datetime(kv.group(2).strip())
             except values.ValueProblem:
@@ -301,16 +302,16 @@ def normalize_grid(grid: pa.Table) -> pa.Table:
     head = grid.slice(0, 200)
     for col in head.columns:
         sample.extend(col.to_pylist())
-    convert = values.has_traditional(sample)
+    convert = has_traditional(sample)
     if not convert and grid.num_rows > 200:
         # A sparse sample from the rest, so data-only traditional text still converts.
         step = max(1, grid.num_rows // 500)
         idx = pa.array(range(200, grid.num_rows, step), pa.int64())
         for col in grid.columns:
             sample.extend(pc.take(col, idx).to_pylist())
-        convert = values.has_traditional(sample)
+        convert = has_traditional(sample)
     cols = values.map_columns(
-        lambda col: values.normalize_text_array(col, convert_script=convert, traditional=convert),
+        lambda col: normalize_text_array(col, convert_script=convert, traditional=convert),
         grid.columns,
     )
     return pa.Table.from_arrays(cols, names=grid.column_names)

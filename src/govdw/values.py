@@ -24,6 +24,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from govdw import vocab
+from govdw.datasets import RATING_LABELS
+from govdw.text import (
+    ALL_SPACE,
+    ALL_SPACE_RE,
+    FULLWIDTH,
+    TRIM,
+    TRIM_RE,
+    as_string_array,
+    fullwidth_array,
+    normalize_header,
+    normalize_text,
+)
 
 
 class ValueProblem(ValueError):
@@ -31,106 +43,8 @@ class ValueProblem(ValueError):
 
 
 # --------------------------------------------------------------------------------------------
-# Text
+# Text (normalisation itself lives in govdw.text)
 # --------------------------------------------------------------------------------------------
-
-#: Full-width ASCII block (！ … ～) -> ASCII, ideographic space -> space.
-_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
-_FULLWIDTH_CLASS = "[\uff01-\uff5e\u3000]"
-
-#: Horizontal whitespace collapsed to one space. Listed explicitly because Python's and RE2's
-#: ``\s`` disagree on non-ASCII spaces, and the scalar and vectorized paths must agree.
-_HSPACE = " \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\ufeff"
-_HSPACE_RUN = f"[{_HSPACE}]+"
-#: Trimmed from both ends: horizontal space plus line breaks.
-_TRIM = f"^[{_HSPACE}\r\n]+|[{_HSPACE}\r\n]+$"
-_ALL_SPACE = f"[{_HSPACE}\r\n]+"
-_HEADER_DROP = f"[{_HSPACE}\r\n()（）:：*#]+"
-
-_HSPACE_RE = re.compile(_HSPACE_RUN)
-_TRIM_RE = re.compile(_TRIM)
-_ALL_SPACE_RE = re.compile(_ALL_SPACE)
-_HEADER_DROP_RE = re.compile(_HEADER_DROP)
-_FULLWIDTH_RE = re.compile(_FULLWIDTH_CLASS)
-
-
-@functools.cache
-def _t2s() -> Any:
-    """The OpenCC traditional -> simplified converter, built once per process."""
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
-def _in_simplified_standard(ch: str) -> bool:
-    """Whether a character belongs to GB 2312, the simplified standard (乾 of 乾城, 於 …)."""
-    try:
-        ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-@functools.cache
-def _script_classes() -> tuple[str, str]:
-    """Regex character classes: (every CJK character t2s changes, the traditional-only ones).
-
-    A traditional-only character is one t2s changes that is no simplified character of its own
-    (not in GB 2312): 區, 陽, 樓 are; 乾 (乾城, 乾隆), 於 (a surname) and 後 are not.
-    """
-    chars = [chr(i) for i in [*range(0x3400, 0xA000), *range(0xF900, 0xFB00)]]
-    converted = _t2s().convert("\n".join(chars)).split("\n")
-    if len(converted) != len(chars):  # pragma: no cover - defensive: OpenCC changed line handling
-        converted = [_t2s().convert(c) for c in chars]
-    changed = [c for c, s in zip(chars, converted, strict=True) if c != s]
-    only = [c for c in changed if not _in_simplified_standard(c)]
-    return f"[{''.join(changed)}]", f"[{''.join(only)}]"
-
-
-def _traditional_class() -> str:
-    """The traditional-only characters. Text is converted only where it holds one: a cell on its
-    own, or any cell of a column (a traditional export writes 於 for 于 too). A simplified place
-    name such as 乾城 is left as written. Text without one skips OpenCC entirely, which is what
-    makes the check cheap."""
-    return _script_classes()[1]
-
-
-@functools.cache
-def _traditional_re() -> re.Pattern[str]:
-    return re.compile(_traditional_class())
-
-
-def _to_simplified(s: str) -> str:
-    if _traditional_re().search(s) is None:
-        return s
-    return str(_t2s().convert(s))
-
-
-def has_traditional(texts: Iterable[str | None]) -> bool:
-    """True when any of the texts holds a traditional-script character (check a sample)."""
-    pattern = _traditional_re()
-    return any(t is not None and pattern.search(t) is not None for t in texts)
-
-
-def normalize_text(s: object, *, convert_script: bool = True) -> str | None:
-    """Trim, full-width -> half-width, traditional -> simplified, collapse spaces; '' -> None."""
-    if s is None:
-        return None
-    text = s if isinstance(s, str) else str(s)
-    text = text.translate(_FULLWIDTH)
-    if convert_script:
-        text = _to_simplified(text)
-    text = _HSPACE_RE.sub(" ", text)
-    text = _TRIM_RE.sub("", text)
-    return text or None
-
-
-def normalize_header(s: object) -> str:
-    """Header form used for matching: normalize_text without any whitespace or ()（）:：*#."""
-    text = normalize_text(s)
-    if text is None:
-        return ""
-    return _HEADER_DROP_RE.sub("", text)
 
 
 @functools.cache
@@ -150,76 +64,6 @@ def is_empty_marker(s: object) -> bool:
     return text is None or text.lower() in _empty_markers_folded()
 
 
-# --- vectorized text helpers ----------------------------------------------------------------
-
-
-def _as_string_array(a: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """A plain (non-chunked) string array, whatever string-like type came in."""
-    if isinstance(a, pa.ChunkedArray):
-        a = a.combine_chunks() if a.num_chunks else pa.array([], pa.string())
-    if pa.types.is_dictionary(a.type):
-        a = a.cast(a.type.value_type)
-    if not pa.types.is_string(a.type):
-        a = a.cast(pa.string())
-    return a
-
-
-def _map_where(
-    a: pa.Array, mask: pa.Array, fn: Callable[[str], Any], out_type: pa.DataType
-) -> pa.Array:
-    """Apply a Python function to the rows where ``mask`` is true, once per distinct value.
-
-    The other rows are returned as they are (``a`` must already have type ``out_type``).
-    """
-    mask = pc.fill_null(mask, False)
-    if not pc.any(mask).as_py():
-        return a
-    subset = pc.filter(a, mask).dictionary_encode()
-    mapped = pa.array([fn(v) for v in subset.dictionary.to_pylist()], out_type)
-    replacements = pc.take(mapped, subset.indices)
-    return pc.replace_with_mask(a, mask, replacements)
-
-
-def _fullwidth_present(a: pa.Array) -> list[str]:
-    """The full-width characters that occur in ``a`` (a superset when ``a`` is a slice).
-
-    Scans the UTF-8 data buffer with numpy instead of testing 95 characters one by one: Chinese
-    free text nearly always holds full-width punctuation (，：（）), so this runs on most columns.
-    """
-    buffers = a.buffers()
-    if len(buffers) < 3 or buffers[2] is None or a.null_count == len(a):
-        return []
-    data = np.frombuffer(buffers[2], dtype=np.uint8)
-    if data.size < 3:
-        return []
-    first, second, third = data[:-2], data[1:-1], data[2:]
-    # U+FF01..U+FF5E is EF BC 81..EF BD 9E; U+3000 is E3 80 80.
-    found = set()
-    lead = np.flatnonzero((first == 0xEF) & ((second == 0xBC) | (second == 0xBD)))
-    if lead.size:
-        codes = np.unique((second[lead].astype(np.int64) << 8) | third[lead])
-        for code in codes.tolist():
-            try:
-                ch = bytes([0xEF, code >> 8, code & 0xFF]).decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if 0xFF01 <= ord(ch) <= 0xFF5E:
-                found.add(ch)
-    if np.any((first == 0xE3) & (second == 0x80) & (third == 0x80)):
-        found.add("\u3000")
-    return sorted(found)
-
-
-def _fullwidth_array(a: pa.Array) -> pa.Array:
-    for ch in _fullwidth_present(a):
-        a = pc.replace_substring(a, ch, chr(_FULLWIDTH[ord(ch)]))
-    return a
-
-
-#: Rows that need whitespace work: a run of 2+ spaces, an unusual space, or space at either end.
-_SPACE_WORK = f"[{_HSPACE}]{{2,}}|[{_HSPACE.replace(' ', '')}]|^[{_HSPACE}\r\n]|[{_HSPACE}\r\n]$"
-
-
 @functools.cache
 def _column_pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
@@ -234,36 +78,14 @@ def map_columns(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
     return list(_column_pool().map(fn, items))
 
 
-def normalize_text_array(
-    a: pa.Array | pa.ChunkedArray, *, convert_script: bool = True, traditional: bool = False
-) -> pa.Array:
-    """Vectorized :func:`normalize_text` over a string array (string result, '' -> null).
-
-    Script: the array is converted when it holds a traditional-only character, or when the
-    caller knows its text is traditional (`traditional`, e.g. a traditional sheet); then every
-    cell with a character t2s changes is converted (於 beside 區 and 陽 is the traditional 于).
-    """
-    a = _as_string_array(a)
-    a = _fullwidth_array(a)
-    if convert_script and (
-        traditional or pc.any(pc.match_substring_regex(a, _traditional_class())).as_py()
-    ):
-        mask = pc.match_substring_regex(a, _script_classes()[0])
-        a = _map_where(a, mask, lambda s: str(_t2s().convert(s)), pa.string())
-    if pc.any(pc.match_substring_regex(a, _SPACE_WORK)).as_py():
-        a = pc.replace_substring_regex(a, _HSPACE_RUN, " ")
-        a = pc.replace_substring_regex(a, _TRIM, "")
-    return pc.if_else(pc.equal(a, ""), pa.scalar(None, pa.string()), a)
-
-
 def empty_mask_array(a: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Vectorized :func:`is_empty_marker`: true for null, blank and placeholder cells."""
-    return _empty_mask(_fullwidth_array(_as_string_array(a)))
+    return _empty_mask(fullwidth_array(as_string_array(a)))
 
 
 def _empty_mask(a: pa.Array) -> pa.Array:
     """Vectorized :func:`is_empty_marker` over a string array whose full-width forms are fixed."""
-    trimmed = pc.replace_substring_regex(a, _TRIM, "")
+    trimmed = pc.replace_substring_regex(a, TRIM, "")
     markers = pa.array(sorted(_empty_markers_folded() | {""}), pa.string())
     is_marker = pc.is_in(pc.utf8_lower(trimmed), value_set=markers)
     return pc.fill_null(pc.or_kleene(pc.is_null(a), is_marker), True)
@@ -308,11 +130,11 @@ _CHINA_OFFSET_RE = re.compile(_CHINA_OFFSET)
 
 
 def _prepare_datetime_text(text: str) -> str:
-    text = _ALL_SPACE_RE.sub(" ", text)
-    text = _TRIM_RE.sub("", text)
+    text = ALL_SPACE_RE.sub(" ", text)
+    text = TRIM_RE.sub("", text)
     text = _CHINA_OFFSET_RE.sub("", text)
     text = _DAY_MARK_RE.sub(" ", text)
-    text = _TRIM_RE.sub("", text)
+    text = TRIM_RE.sub("", text)
     text = _COMPACT_DT_RE.sub(r"\1-\2-\3 \4:\5:\6", text)
     text = _YEAR_LAST_RE.sub(r"\g<y>-\g<a>-\g<b>\g<rest>", text)  # one cell: month first
     return _COMPACT_D_RE.sub(r"\1-\2-\3", text)
@@ -345,7 +167,7 @@ def parse_datetime(s: object) -> datetime | None:
     if is_empty_marker(s):
         return None
     raw = s
-    text = _prepare_datetime_text(str(s).translate(_FULLWIDTH))
+    text = _prepare_datetime_text(str(s).translate(FULLWIDTH))
     m = _DT_RE.match(text)
     if m is not None:
         g = m.groupdict()
@@ -378,7 +200,7 @@ _ISO_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}:[0-9]{2})?$"
 
 def parse_datetime_array(a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """Vectorized :func:`parse_datetime`: (timestamp[us] array, problem mask)."""
-    a = _as_string_array(a)
+    a = as_string_array(a)
     # Fast path for the reader's own ISO shape, the overwhelmingly common case.
     iso = pc.fill_null(pc.match_substring_regex(a, _ISO_PATTERN), False)
     long_form = pc.greater(pc.utf8_length(a), 10)
@@ -434,13 +256,13 @@ def _year_last_to_iso(text: pa.Array) -> pa.Array:
 
 def _parse_datetime_general(a: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Every accepted shape, for the rows the ISO fast path did not take."""
-    a = _fullwidth_array(a)
+    a = fullwidth_array(a)
     empty = _empty_mask(a)
-    text = pc.replace_substring_regex(a, _ALL_SPACE, " ")
-    text = pc.replace_substring_regex(text, _TRIM, "")
+    text = pc.replace_substring_regex(a, ALL_SPACE, " ")
+    text = pc.replace_substring_regex(text, TRIM, "")
     text = pc.replace_substring_regex(text, _CHINA_OFFSET, "")
     text = pc.replace_substring_regex(text, _DAY_MARK, " ")
-    text = pc.replace_substring_regex(text, _TRIM, "")
+    text = pc.replace_substring_regex(text, TRIM, "")
     text = pc.replace_substring_regex(text, _COMPACT_DT, r"\1-\2-\3 \4:\5:\6")
     text = pc.replace_substring_regex(text, _COMPACT_D, r"\1-\2-\3")
     text = _year_last_to_iso(text)
@@ -518,7 +340,7 @@ def _number_parts(s: object) -> tuple[str, str, int, str] | None:
     """(sign, mantissa without commas, total exponent, scale) or None for an empty cell."""
     if is_empty_marker(s):
         return None
-    text = _ALL_SPACE_RE.sub("", str(s).translate(_FULLWIDTH))
+    text = ALL_SPACE_RE.sub("", str(s).translate(FULLWIDTH))
     m = _NUM_RE.match(text)
     if m is None:
         raise ValueProblem(f"{s!r} is not a number")
@@ -576,9 +398,9 @@ def parse_int(s: object) -> int | None:
 
 
 def _number_array(a: pa.Array | pa.ChunkedArray, *, rate: bool) -> tuple[pa.Array, pa.Array]:
-    a = _fullwidth_array(_as_string_array(a))
+    a = fullwidth_array(as_string_array(a))
     empty = _empty_mask(a)
-    text = pc.replace_substring_regex(a, _ALL_SPACE, "")
+    text = pc.replace_substring_regex(a, ALL_SPACE, "")
     parts = pc.extract_regex(text, _NUM_PATTERN)
     matched = pc.fill_null(pc.is_valid(parts), False)
     mant = pc.replace_substring(pc.struct_field(parts, "mant"), ",", "")
@@ -632,8 +454,7 @@ def parse_int_array(a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
 # Canonical labels
 # --------------------------------------------------------------------------------------------
 
-#: rating -> canonical label (CONTRACT.md §5).
-RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+#: canonical label -> rating (docs/contract.md §5).
 _RATING_OF_LABEL = {label: rating for rating, label in RATING_LABELS.items()}
 
 LABEL_KINDS = (
@@ -677,7 +498,7 @@ def canonical_label(kind: str, s: object) -> str | None:
 
 def canonical_label_array(kind: str, a: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, pa.Array]:
     """Vectorized :func:`canonical_label`: (string array, problem mask), one lookup per value."""
-    a = _as_string_array(a)
+    a = as_string_array(a)
 
     def one(v: str | None) -> tuple[str | None, bool]:
         try:

@@ -1,27 +1,19 @@
 """Loader for `vocab/synonyms.toml`: header synonyms, metric labels and label maps, normalised once.
 
-Every synonym is passed through :func:`govdw.values.normalize_header` here, so callers match a
+Every synonym is passed through :func:`govdw.text.normalize_header` here, so callers match a
 normalised header by plain dictionary lookup.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import tomllib
 from importlib import resources
 from typing import Any
 
-from govdw import settings
-
-#: Dataset aliases accepted by :func:`columns` -> section name in synonyms.toml.
-_DATASETS = {
-    "hotline_orders": "hotline_orders",
-    "hotline": "hotline_orders",
-    "service_cases": "service_cases",
-    "service": "service_cases",
-    "evaluations": "evaluations",
-    "evaluation": "evaluations",
-}
+from govdw import datasets, settings
+from govdw.text import normalize_header, normalize_text
 
 #: Label kind -> section under [labels] in synonyms.toml.
 _LABEL_SECTIONS = {
@@ -54,7 +46,7 @@ def user() -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise VocabError(f"{path}: not a valid TOML vocabulary file: {exc}") from exc
-    known = {*shipped(), "header_parts"}
+    known = {*shipped(), *(ds.table for ds in datasets.all_datasets()), "header_parts"}
     for section in data:
         if section not in known:
             raise VocabError(
@@ -100,7 +92,9 @@ def _merge(base: dict[str, Any], extra: dict[str, Any], where: str) -> dict[str,
 def raw() -> dict[str, Any]:
     """The vocabulary in force: synonyms.toml with the user vocabulary's entries merged in."""
     extra = {k: v for k, v in user().items() if k != "header_parts"}
-    return _merge(shipped(), extra, "")
+    # A registered dataset the shipped file does not know yet starts with an empty section.
+    base = {ds.table: {"columns": {}} for ds in datasets.all_datasets()} | shipped()
+    return _merge(base, extra, "")
 
 
 def user_header_parts() -> dict[str, Any]:
@@ -112,15 +106,11 @@ def user_header_parts() -> dict[str, Any]:
 def user_vocab_digest() -> str:
     """sha256 of the user vocabulary file's bytes ('' when there is none): part of the parser
     version, so editing the file re-parses the files it may change."""
-    import hashlib
-
     path = settings.user_vocab_path()
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
 
 
 def _norm(s: str) -> str:
-    from govdw.values import normalize_header
-
     return normalize_header(s)
 
 
@@ -158,15 +148,10 @@ def _columns(section: str) -> dict[str, list[str]]:
 def columns(dataset: str) -> dict[str, list[str]]:
     """Canonical column -> normalised header synonyms for a detail dataset.
 
-    ``dataset`` is a landing table name (``hotline_orders``) or dataset name (``hotline``).
+    ``dataset`` is a landing table name (``hotline_orders``) or dataset name (``hotline``); its
+    section of the vocabulary is named after its landing table (`govdw.datasets`).
     """
-    try:
-        section = _DATASETS[dataset]
-    except KeyError:
-        raise KeyError(
-            f"unknown dataset {dataset!r}; expected one of {', '.join(sorted(_DATASETS))}"
-        ) from None
-    return {k: list(v) for k, v in _columns(section).items()}
+    return {k: list(v) for k, v in _columns(datasets.get(dataset).table).items()}
 
 
 @functools.cache
@@ -175,7 +160,7 @@ def _summary_metrics() -> dict[str, str]:
 
 
 def summary_metrics() -> dict[str, str]:
-    """Normalised summary-table header -> metric code (CONTRACT.md §5)."""
+    """Normalised summary-table header -> metric code (docs/contract.md §5)."""
     return dict(_summary_metrics())
 
 
@@ -184,9 +169,7 @@ def _labels(section: str) -> dict[str, str]:
     mapping = raw()["labels"][section]
     if section == "rating":
         # Keys are ratings '5'..'1'; the canonical label is the rating's name (非常满意 …).
-        from govdw.values import RATING_LABELS
-
-        mapping = {RATING_LABELS[int(k)]: v for k, v in mapping.items()}
+        mapping = {datasets.RATING_LABELS[int(k)]: v for k, v in mapping.items()}
     return _invert(mapping, f"labels.{section}")
 
 
@@ -203,8 +186,6 @@ def labels(kind: str) -> dict[str, str]:
 
 @functools.cache
 def _word_list(section: str, key: str, header_form: bool) -> tuple[str, ...]:
-    from govdw.values import normalize_text
-
     node = raw()
     for part in section.split("."):
         node = node[part]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pyarrow as pa
 
-from govdw import landing, privacy, settings
+from govdw import datasets, privacy, settings
 from govdw.mapping import Lineage, build_detail, classify, map_columns
 from govdw.tables import Column, locate_tables
 from tests.unit.test_tables import Sheet, grid
@@ -16,7 +16,7 @@ LINEAGE = Lineage("h", "653024/a.xlsx", "653024", None, datetime(2023, 5, 5))
 
 def cols(*headers: str) -> list[Column]:
     """Single-row header columns."""
-    from govdw.values import normalize_header
+    from govdw.text import normalize_header
 
     return [Column(i, h, normalize_header(h)) for i, h in enumerate(headers)]
 
@@ -82,7 +82,7 @@ def test_build_hotline_orders_privacy_labels_and_issues() -> None:
     (table,) = locate_tables(Sheet("明细", 0, False, grid(rows)))
     mapping = map_columns(table.columns, "hotline")
     orders, issues = build_detail(table, mapping, LINEAGE)
-    assert orders.schema == landing.HOTLINE_ORDERS
+    assert orders.schema == datasets.HOTLINE.schema
     got = orders.select(
         [
             "source_row",
@@ -157,7 +157,7 @@ def test_build_evaluations_rating_from_label_or_number() -> None:
     ]
     (table,) = locate_tables(Sheet("评价", 0, False, grid(rows)))
     ev, issues = build_detail(table, map_columns(table.columns, "evaluation"), LINEAGE)
-    assert ev.schema == landing.EVALUATIONS
+    assert ev.schema == datasets.EVALUATION.schema
     assert ev.select(["rating", "rating_label", "channel"]).to_pylist() == [
         {"rating": 5, "rating_label": "非常满意", "channel": "政务服务网"},
         {"rating": 2, "rating_label": "不满意", "channel": "短信"},

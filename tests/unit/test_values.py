@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from govdw import text as tx
 from govdw import values as v
 from govdw import vocab
 
@@ -37,7 +38,7 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 )
 def test_normalize_text(raw: object, expected: str | None) -> None:
     """Trim, half-width, simplified, collapsed spaces; '' -> None."""
-    assert v.normalize_text(raw) == expected
+    assert tx.normalize_text(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,7 @@ def test_normalize_text(raw: object, expected: str | None) -> None:
 )
 def test_normalize_header(raw: object, expected: str) -> None:
     """Headers lose all whitespace and ()（）:：*#."""
-    assert v.normalize_header(raw) == expected
+    assert tx.normalize_header(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -79,16 +80,16 @@ def test_is_empty_marker(raw: object, expected: bool) -> None:
 
 def test_has_traditional() -> None:
     """Traditional characters are found in a sample; simplified text is not flagged."""
-    assert v.has_traditional(["工单", None, "辦結"]) is True
-    assert v.has_traditional(["工单", None, "办结", "ABC"]) is False
+    assert tx.has_traditional(["工单", None, "辦結"]) is True
+    assert tx.has_traditional(["工单", None, "办结", "ABC"]) is False
 
 
 def test_normalize_text_array_examples() -> None:
     """The vectorized normaliser gives the scalar results, nulls included."""
     raw = ["  岳陽樓區　ＡＢＣ１２３  x  ", "", None, " a ", "辦結，好", "plain"]
-    out = v.normalize_text_array(pa.array(raw))
+    out = tx.normalize_text_array(pa.array(raw))
     assert out.to_pylist() == ["岳阳楼区 ABC123 x", None, None, "a", "办结,好", "plain"]
-    kept = v.normalize_text_array(pa.array(["辦結 "]), convert_script=False)
+    kept = tx.normalize_text_array(pa.array(["辦結 "]), convert_script=False)
     assert kept.to_pylist() == ["辦結"]
 
 
@@ -97,7 +98,7 @@ def test_normalize_text_array_accepts_chunked_and_large_string() -> None:
     chunked = pa.chunked_array(
         [pa.array(["ａ"], pa.large_string()), pa.array([" b"], pa.large_string())]
     )
-    out = v.normalize_text_array(chunked)
+    out = tx.normalize_text_array(chunked)
     assert out.type == pa.string()
     assert out.to_pylist() == ["a", "b"]
 
@@ -413,7 +414,7 @@ _RANDOM_TEXT = st.one_of(
 )
 
 
-def _scalar(fn, value):  # type: ignore[no-untyped-def]
+def _scalar(fn, value):
     try:
         return fn(value), False
     except v.ValueProblem:
@@ -435,7 +436,7 @@ def test_vectorized_equals_scalar(cells: list[str | None]) -> None:
         expected = [_scalar(scalar_fn, c) for c in cells]
         assert values.to_pylist() == [e[0] for e in expected], scalar_fn.__name__
         assert problems.to_pylist() == [e[1] for e in expected], scalar_fn.__name__
-    assert v.normalize_text_array(arr).to_pylist() == [v.normalize_text(c) for c in cells]
+    assert tx.normalize_text_array(arr).to_pylist() == [tx.normalize_text(c) for c in cells]
     labels, flags = v.canonical_label_array("appeal_type", arr)
     expected_labels = [_scalar(lambda c: v.canonical_label("appeal_type", c), c) for c in cells]
     assert labels.to_pylist() == [e[0] for e in expected_labels]
@@ -475,7 +476,7 @@ def test_scalar_parsers_raise_only_value_problem(cell: object) -> None:
     ],
 )
 def test_canonical_label(kind: str, raw: str, expected: str | None) -> None:
-    """Known label forms map to the canonical value of CONTRACT.md §5."""
+    """Known label forms map to the canonical value of docs/contract.md §5."""
     assert v.canonical_label(kind, raw) == expected
 
 
@@ -542,11 +543,11 @@ def test_year_last_dates_are_month_first_unless_the_column_says_day_first() -> N
 
 
 def test_script_is_converted_only_where_the_text_is_traditional() -> None:
-    assert v.normalize_text("乾城") == "乾城"  # a simplified place name stays as written
-    assert v.normalize_text("岳陽樓區") == "岳阳楼区"
+    assert tx.normalize_text("乾城") == "乾城"  # a simplified place name stays as written
+    assert tx.normalize_text("岳陽樓區") == "岳阳楼区"
     # A simplified column keeps 乾 and 於; in a traditional column 於 is the traditional 于.
-    assert v.normalize_text_array(pa.array(["乾城", "于明"])).to_pylist() == ["乾城", "于明"]
-    assert v.normalize_text_array(pa.array(["於明", "岳陽樓區"])).to_pylist() == [
+    assert tx.normalize_text_array(pa.array(["乾城", "于明"])).to_pylist() == ["乾城", "于明"]
+    assert tx.normalize_text_array(pa.array(["於明", "岳陽樓區"])).to_pylist() == [
         "于明",
         "岳阳楼区",
     ]

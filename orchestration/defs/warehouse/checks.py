@@ -13,21 +13,14 @@ from dagster import (
     asset_check,
 )
 
-from orchestration.lib.resources import WRITER_POOL, GovdwPaths
+from govdw import datasets
+from orchestration.lib.resources import WRITER_POOL, BuildDatabase
 
-#: Fact table -> the landing table that feeds it. A fact must hold rows when its landing table
-#: does: an empty fact then means a broken transform, never published. (A raw folder without any
-#: evaluation exports legitimately yields an empty fct_evaluations; that passes.)
-FACT_TABLES = {
-    "fct_hotline_orders": "hotline_orders",
-    "fct_service_cases": "service_cases",
-    "fct_evaluations": "evaluations",
-    "fct_reported_stats": "reported_stats",
-}
-
-
-def _connect(paths: GovdwPaths) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(paths.build_db_path()), read_only=True)
+#: Fact table -> the landing table that feeds it (from the dataset registry). A fact must hold
+#: rows when its landing table does: an empty fact then means a broken transform, never
+#: published. (A raw folder without any evaluation exports legitimately yields an empty
+#: fct_evaluations; that passes.)
+FACT_TABLES = datasets.fact_sources()
 
 
 def reconciliation_result(con: duckdb.DuckDBPyConnection) -> AssetCheckResult:
@@ -88,14 +81,11 @@ def build_checks(models: Sequence[str]) -> list[AssetChecksDefinition]:
             description="Reported totals that do not match the sum of their details (warning).",
         )
         def reconciliation_mismatches(
-            context: AssetCheckExecutionContext, paths: GovdwPaths
+            context: AssetCheckExecutionContext, build_db: BuildDatabase
         ) -> AssetCheckResult:
             """Count totals in audit_reconciliation whose reported and computed values differ."""
-            con = _connect(paths)
-            try:
+            with build_db.connect() as con:
                 return reconciliation_result(con)
-            finally:
-                con.close()
 
         checks.append(reconciliation_mismatches)
 
@@ -112,14 +102,11 @@ def build_checks(models: Sequence[str]) -> list[AssetChecksDefinition]:
             ),
         )
         def file_warnings(
-            context: AssetCheckExecutionContext, paths: GovdwPaths
+            context: AssetCheckExecutionContext, build_db: BuildDatabase
         ) -> AssetCheckResult:
             """List the files whose audit_files row carries warnings."""
-            con = _connect(paths)
-            try:
+            with build_db.connect() as con:
                 return file_warnings_result(con)
-            finally:
-                con.close()
 
         checks.append(file_warnings)
 
@@ -167,12 +154,11 @@ def _facts_non_empty(table: str, landing: str) -> AssetChecksDefinition:
         pool=WRITER_POOL,
         description=f"{table} holds rows whenever landing.{landing} does (blocks publish).",
     )
-    def facts_non_empty(context: AssetCheckExecutionContext, paths: GovdwPaths) -> AssetCheckResult:
+    def facts_non_empty(
+        context: AssetCheckExecutionContext, build_db: BuildDatabase
+    ) -> AssetCheckResult:
         """Error (blocking publish) when the fact table is missing or wrongly empty."""
-        con = _connect(paths)
-        try:
+        with build_db.connect() as con:
             return facts_result(con, table, landing)
-        finally:
-            con.close()
 
     return facts_non_empty
