@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from govdw.regions import explain_region, resolve_region
+from govdw.types import FileEntry
 
 _CHUNK = 1 << 20  # 1 MiB: constant memory on large exports
 
@@ -47,21 +48,6 @@ NOT_A_FILE = (
     "as an ordinary file"
 )
 FOLDER_UNREADABLE = "folder that cannot be listed ({why}): fix its permissions"
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file found under the raw folder."""
-
-    path: Path  # absolute, as found (through links inside raw/); may hold undecodable bytes
-    rel_path: str  # relative to the raw dir, posix, as readable text (see `display_name`)
-    size_bytes: int
-    modified_at: datetime  # naive local time
-    sha256: str
-    region_code: str | None
-    region_error: str | None  # why the folder names no known region
-    #: Why it is never opened (a link out of raw/, a FIFO, …): the file is quarantined.
-    problem: str | None = None
 
 
 @dataclass(frozen=True)

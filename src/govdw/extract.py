@@ -9,9 +9,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from govdw import landing, values, vocab
+from govdw import datasets, landing, vocab
 from govdw.mapping import (
-    DETAIL_TABLES,
     Lineage,
     build_detail,
     candidates,
@@ -23,6 +22,7 @@ from govdw.mapping import (
     missing_required,
     vocabulary_fix,
 )
+from govdw.read import MAX_CELL_CHARS
 from govdw.reconcile import (
     detail_checks,
     metric_dataset,
@@ -41,6 +41,7 @@ from govdw.tables import (
     normalize_grid,
     parse_preamble,
 )
+from govdw.text import normalize_header
 
 #: How many cell issues the report lists per sheet.
 REPORT_ISSUES = 10
@@ -86,6 +87,11 @@ class ExtractionError(Exception):
         self.report = report or {}
 
 
+def _detail_tables() -> dict[str, str]:
+    """Dataset name -> its landing table, for every dataset registered now."""
+    return {ds.name: ds.table for ds in datasets.all_datasets()}
+
+
 def _json(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
@@ -107,7 +113,7 @@ def _pairs(sheet: SheetLike, norm: pa.Table) -> tuple[list[tuple[int, str, str]]
     cols = [c.to_pylist() for c in head.columns]
     for i, cells in enumerate(zip(*cols, strict=True)):
         filled = [c for c in cells if c is not None]
-        if len(filled) >= 2 and values.normalize_header(filled[0]) in metrics:
+        if len(filled) >= 2 and normalize_header(filled[0]) in metrics:
             found.append((i + sheet.first_row, filled[0], filled[1]))
         elif filled:
             other.append(" ".join(filled))
@@ -119,7 +125,7 @@ class _Builder:
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
-        self.parts: dict[str, list[pa.Table]] = {name: [] for name in landing.PER_FILE_TABLES}
+        self.parts: dict[str, list[pa.Table]] = {name: [] for name in datasets.per_file_tables()}
         self.problems: list[str] = []
         self.warnings: list[str] = []
         self.refusals: list[str] = []
@@ -184,8 +190,6 @@ def _long_cell_issues(
     """Cells of stored columns that the reader cut to a spreadsheet cell's limit
     (`govdw.read.MAX_CELL_CHARS`) become cell issues naming file, sheet, row, column and the
     original length, and one warning per table."""
-    from govdw.read import MAX_CELL_CHARS
-
     cut: list[tuple[int, int, int]] = getattr(sheet, "long_cells", None) or []
     if not cut:
         return
@@ -280,7 +284,7 @@ def _one_table(
             b.warnings.append(f"{b.where(sheet.name, table.header_rows[0])}: {why}")
         detail, issues = build_detail(table, mapping, lineage)
         checks = detail_checks(table, dataset, mapping.columns)
-        b.add(DETAIL_TABLES[dataset], detail)
+        b.add(_detail_tables()[dataset], detail)
         b.add("cell_issues", issues)
         _long_cell_issues(b, sheet, table, dict(mapping.columns))
         b.add("reconciliation", reconciliation_table(checks, lineage, sheet.name))
@@ -448,7 +452,7 @@ def extract(sheets: list[SheetLike], ctx: FileContext) -> Extraction:
     # A table left out while others loaded is a warning the run shows, not a silent loss.
     b.warnings.extend(b.refusals)
     tables = {name: pa.concat_tables(parts) for name, parts in b.parts.items() if parts}
-    for dataset_name, landing_name in DETAIL_TABLES.items():
+    for dataset_name, landing_name in _detail_tables().items():
         if landing_name in tables:
             kept, note = drop_sheet_repeats(tables[landing_name], dataset_name)
             if note:

@@ -10,83 +10,24 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import hashlib
 import logging
 import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-import pyarrow as pa
-
-if TYPE_CHECKING:
-    from govdw.discover import FileEntry
+from govdw import extract, load, roles, settings, vocab
+from govdw.discover import discover, sha256_file
+from govdw.read import read_workbook
+from govdw.sniff import sniff
+from govdw.types import FileEntry, FileOutcome, IngestSummary, Limits, ParseResult
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[dict[str, Any]], None]
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-file safety limits for parsing untrusted exports."""
-
-    max_file_bytes: int = 512 * 2**20
-    max_uncompressed_bytes: int = 2**30
-    max_seconds: float = 300.0
-    max_memory_mib: int = 4096
-    max_rows: int = 5_000_000
-    max_cols: int = 2_000
-
-
-@dataclass
-class ParseResult:
-    """What parsing one file produced: landing tables, or the reason it was quarantined."""
-
-    rel_path: str
-    sha256: str
-    status: str  # 'loaded' | 'quarantined'
-    error: str | None = None
-    dataset: str | None = None
-    file_kind: str | None = None
-    exported_at: datetime | None = None
-    tables: dict[str, pa.Table] = field(default_factory=dict)
-    report: dict[str, Any] = field(default_factory=dict)
-    sheets: list[str] = field(default_factory=list)
-    rows: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class FileOutcome:
-    """The fate of one discovered file in an ingest run."""
-
-    rel_path: str
-    status: str  # 'loaded' | 'duplicate' | 'quarantined' | 'unchanged'
-    rows: int = 0
-    error: str | None = None
-    duplicate_of: str | None = None
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IngestSummary:
-    """Counts and per-file outcomes of one `ingest_dir` run."""
-
-    files_seen: int = 0
-    parsed: int = 0
-    loaded: int = 0
-    duplicate: int = 0
-    quarantined: int = 0
-    unchanged: int = 0
-    forgotten: list[str] = field(default_factory=list)
-    rows_by_table: dict[str, int] = field(default_factory=dict)
-    changed: bool = False
-    files: list[FileOutcome] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 #: Why a file whose bytes changed while it was parsed is left for the next run.
@@ -112,8 +53,6 @@ def parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
 
 def changed_since(entry: FileEntry) -> bool:
     """Whether the file's bytes now differ from the entry's (size first, then sha256)."""
-    from govdw.discover import sha256_file
-
     if not entry.sha256:
         return False  # never hashed (unreadable): nothing was parsed from it either
     try:
@@ -125,9 +64,6 @@ def changed_since(entry: FileEntry) -> bool:
 
 
 def _parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
-    from govdw.read import read_workbook
-    from govdw.sniff import sniff
-
     limits = limits or Limits()
     kind: str | None = None
     if entry.problem is not None:  # a link out of raw/, a FIFO, …: never opened
@@ -147,9 +83,8 @@ def _parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
         )
         if entry.region_code is None:
             return _quarantined(entry, f"{entry.rel_path}: {entry.region_error}", kind)
-        from govdw.extract import ExtractionError, FileContext, extract
-
-        ctx = FileContext(
+        # Through the module, so a test's stand-in for `govdw.extract.extract` is the one called.
+        ctx = extract.FileContext(
             rel_path=entry.rel_path,
             sha256=entry.sha256,
             region_code=entry.region_code,
@@ -157,8 +92,8 @@ def _parse_file(entry: FileEntry, limits: Limits | None = None) -> ParseResult:
             file_name=entry.rel_path.rsplit("/", 1)[-1],  # readable even if the bytes are GBK
         )
         try:
-            extraction = extract(cast("list[Any]", sheets), ctx)
-        except ExtractionError as exc:
+            extraction = extract.extract(cast("list[Any]", sheets), ctx)
+        except extract.ExtractionError as exc:
             refused = _quarantined(entry, _name_file(entry, str(exc)), kind)
             refused.report = {**exc.report, "kind": kind}
             return refused
@@ -373,10 +308,6 @@ def parser_version() -> str:
     Stored in the build database; when it differs (govdw upgraded, a synonym added, another
     key), every file is parsed again instead of keeping rows the old parser made.
     """
-    import hashlib
-
-    from govdw import settings
-
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*")):
@@ -389,8 +320,6 @@ def parser_version() -> str:
     digest.update(hashlib.sha256(settings.pii_key()).digest())
     # The user vocabulary changes what files become, like the shipped one; a broken one stops
     # the run here, naming the file, before any file is parsed.
-    from govdw import roles, vocab
-
     vocab.raw()
     roles.lexicon()
     digest.update(vocab.user_vocab_digest().encode())
@@ -424,6 +353,40 @@ def _replaced_warning(previous: Any, entry: FileEntry, result: ParseResult) -> s
     )
 
 
+def _unchanged(rel_path: str, known: load.FileState) -> FileOutcome:
+    """A file left as it is: dataset, region and sheets as landing.files already holds them."""
+    return FileOutcome(
+        rel_path,
+        "unchanged",
+        dataset=known.dataset,
+        region_code=known.region_code,
+        sheets=known.sheets.split(",") if known.sheets else [],
+    )
+
+
+def _quarantine_outcome(entry: FileEntry, error: str) -> FileOutcome:
+    """A file quarantined without being parsed (as `load.mark_quarantined` records it)."""
+    return FileOutcome(entry.rel_path, "quarantined", error=error, region_code=entry.region_code)
+
+
+def _parsed_outcome(entry: FileEntry, result: ParseResult) -> FileOutcome:
+    """A parsed file (as `load.write_result` records it), with its rows per landing table."""
+    loaded = result.status == "loaded"
+    return FileOutcome(
+        result.rel_path,
+        result.status,
+        result.rows,
+        result.error,
+        warnings=list(result.warnings),
+        dataset=load.stored_dataset(result),
+        region_code=entry.region_code,
+        sheets=list(result.sheets),
+        rows_by_table=(
+            {name: table.num_rows for name, table in result.tables.items()} if loaded else {}
+        ),
+    )
+
+
 def ingest_dir(
     raw_dir: Path,
     build_db: Path,
@@ -435,10 +398,7 @@ def ingest_dir(
     limits: Limits | None = None,
 ) -> IngestSummary:
     """Bring the landing schema of `build_db` up to date with the files under `raw_dir`."""
-    import duckdb
-
-    from govdw import load
-    from govdw.discover import discover
+    import duckdb  # deferred: the worker processes never need it
 
     started = time.monotonic()
     summary = IngestSummary()
@@ -475,12 +435,12 @@ def ingest_dir(
                 known = details.get(entry.rel_path)
                 if known is not None and (known.status, known.error) == ("quarantined", error):
                     summary.unchanged += 1
-                    summary.files.append(FileOutcome(entry.rel_path, "unchanged"))
+                    summary.files.append(_unchanged(entry.rel_path, known))
                     continue
                 load.mark_quarantined(con, entry, error)
                 summary.quarantined += 1
                 summary.changed = True
-                summary.files.append(FileOutcome(entry.rel_path, "quarantined", error=error))
+                summary.files.append(_quarantine_outcome(entry, error))
                 continue
             if (
                 state is not None
@@ -489,7 +449,7 @@ def ingest_dir(
                 and not _read_again(details[entry.rel_path])
             ):
                 summary.unchanged += 1
-                summary.files.append(FileOutcome(entry.rel_path, "unchanged"))
+                summary.files.append(_unchanged(entry.rel_path, details[entry.rel_path]))
                 continue
             first = owner.get(entry.sha256)
             if first is not None and first != entry.rel_path:
@@ -502,7 +462,7 @@ def ingest_dir(
                 load.mark_quarantined(con, entry, error)
                 summary.quarantined += 1
                 summary.changed = True
-                summary.files.append(FileOutcome(entry.rel_path, "quarantined", error=error))
+                summary.files.append(_quarantine_outcome(entry, error))
                 continue
             owner[entry.sha256] = entry.rel_path
             to_parse.append(entry)
@@ -518,23 +478,14 @@ def ingest_dir(
             outcome_of[result.rel_path] = result
             summary.parsed += 1
             summary.changed = True
+            outcome = _parsed_outcome(entry, result)
             if result.status == "loaded":
                 summary.loaded += 1
-                for name, table in result.tables.items():
-                    summary.rows_by_table[name] = (
-                        summary.rows_by_table.get(name, 0) + table.num_rows
-                    )
+                for name, count in outcome.rows_by_table.items():
+                    summary.rows_by_table[name] = summary.rows_by_table.get(name, 0) + count
             else:
                 summary.quarantined += 1
-            summary.files.append(
-                FileOutcome(
-                    result.rel_path,
-                    result.status,
-                    result.rows,
-                    result.error,
-                    warnings=list(result.warnings),
-                )
-            )
+            summary.files.append(outcome)
 
         for entry, first in duplicates:
             original = outcome_of.get(first)
@@ -545,13 +496,20 @@ def ingest_dir(
                 )
                 load.mark_quarantined(con, entry, error)
                 summary.quarantined += 1
-                summary.files.append(FileOutcome(entry.rel_path, "quarantined", error=error))
+                summary.files.append(_quarantine_outcome(entry, error))
             else:
                 if states.get(entry.rel_path) != (entry.sha256, "duplicate"):
                     summary.changed = True
                 load.mark_duplicate(con, entry, first)
                 summary.duplicate += 1
-                summary.files.append(FileOutcome(entry.rel_path, "duplicate", duplicate_of=first))
+                summary.files.append(
+                    FileOutcome(
+                        entry.rel_path,
+                        "duplicate",
+                        duplicate_of=first,
+                        region_code=entry.region_code,
+                    )
+                )
 
         if only is None:
             summary.forgotten = load.forget_missing(con, present)

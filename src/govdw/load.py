@@ -1,6 +1,7 @@
 """The single writer of the `landing` schema: Arrow tables in, one transaction per file.
 
-DDL is derived from the Arrow schemas in `govdw.landing`, so the loader, the extractor and dbt
+DDL is derived from the Arrow schemas of the dataset registry (`govdw.datasets`, which adds the
+shared tables of `govdw.landing`), read when it is needed, so the loader, the extractor and dbt
 cannot disagree about a column. Rows go in through registered Arrow tables (`insert … select`),
 never row by row.
 """
@@ -11,14 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 
-from govdw.landing import FILES, PER_FILE_TABLES, TABLES
+from govdw import datasets
+from govdw.landing import FILES
+from govdw.types import FileEntry, ParseResult
 
 if TYPE_CHECKING:
-    from govdw.discover import FileEntry
-    from govdw.ingest import ParseResult
+    # Only the connection type: this module (imported by the parsing workers through
+    # govdw.ingest) is handed its connections and never imports DuckDB itself.
+    import duckdb
 
 SCHEMA = "landing"
 
@@ -54,7 +57,7 @@ def create_table_sql(name: str, schema: pa.Schema) -> str:
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema `landing` and every landing table that does not exist yet."""
     con.execute(f"create schema if not exists {SCHEMA}")
-    for name, schema in TABLES.items():
+    for name, schema in datasets.landing_tables().items():
         con.execute(create_table_sql(name, schema))
     # A build database made before the warnings column: add it (null for the old rows).
     con.execute(f"alter table {SCHEMA}.files add column if not exists warnings varchar")
@@ -99,14 +102,21 @@ class FileState:
     status: str
     rows: int
     error: str | None
+    dataset: str | None = None
+    region_code: str | None = None
+    sheets: str | None = None  # the sheet names joined with ','
 
 
 def file_details(con: duckdb.DuckDBPyConnection) -> dict[str, FileState]:
     """file_path -> FileState of every file recorded in landing.files."""
     rows = con.execute(
-        f"select file_path, sha256, status, coalesce(rows, 0), error from {SCHEMA}.files"
+        "select file_path, sha256, status, coalesce(rows, 0), error, dataset, region_code, sheets "
+        f"from {SCHEMA}.files"
     ).fetchall()
-    return {path: FileState(sha, status, int(n), error) for path, sha, status, n, error in rows}
+    return {
+        path: FileState(sha, status, int(n), error, dataset, region, sheets)
+        for path, sha, status, n, error, dataset, region, sheets in rows
+    }
 
 
 def file_states(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, str]]:
@@ -171,15 +181,17 @@ def _replace_file(
     tables: dict[str, pa.Table],
     files_row: pa.Table,
 ) -> None:
+    schemas = datasets.landing_tables()
+    per_file = datasets.per_file_tables()
     con.execute("begin transaction")
     try:
-        for name in PER_FILE_TABLES:
+        for name in per_file:
             con.execute(f"delete from {SCHEMA}.{name} where source_file = ?", [entry.rel_path])
         for name, table in tables.items():
-            if name not in PER_FILE_TABLES:
+            if name not in per_file:
                 raise ValueError(f"{entry.rel_path}: unknown landing table {name!r}")
             if table.num_rows:
-                _insert(con, name, _conform(table, TABLES[name], name))
+                _insert(con, name, _conform(table, schemas[name], name))
         con.execute(f"delete from {SCHEMA}.files where file_path = ?", [entry.rel_path])
         _insert(con, "files", files_row)
         con.execute("commit")
@@ -188,18 +200,23 @@ def _replace_file(
         raise
 
 
+def stored_dataset(result: ParseResult) -> str | None:
+    """The dataset landing.files records for a parse result: a loaded file that names none but
+    holds reported figures is a summary."""
+    if result.status == "loaded" and result.dataset is None:
+        return "summary" if "reported_stats" in result.tables else None
+    return result.dataset
+
+
 def write_result(con: duckdb.DuckDBPyConnection, entry: FileEntry, result: ParseResult) -> None:
     """Replace the file's rows in every landing table and its landing.files row, atomically."""
     loaded = result.status == "loaded"
-    dataset = result.dataset
-    if loaded and dataset is None:
-        dataset = "summary" if "reported_stats" in result.tables else None
     files_row = _files_row(
         entry,
         status=result.status,
         rows=result.rows if loaded else 0,
         error=result.error,
-        dataset=dataset,
+        dataset=stored_dataset(result),
         file_kind=result.file_kind,
         sheets=",".join(result.sheets) or None,
         exported_at=result.exported_at,
@@ -233,10 +250,11 @@ def forget_missing(con: duckdb.DuckDBPyConnection, present_rel_paths: set[str]) 
     gone = sorted(set(known) - set(present_rel_paths))
     if not gone:
         return []
+    per_file = datasets.per_file_tables()
     con.execute("begin transaction")
     try:
         for path in gone:
-            for name in PER_FILE_TABLES:
+            for name in per_file:
                 con.execute(f"delete from {SCHEMA}.{name} where source_file = ?", [path])
             con.execute(f"delete from {SCHEMA}.files where file_path = ?", [path])
         con.execute("commit")

@@ -18,16 +18,15 @@ import zipfile
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 from defusedxml import ElementTree
 
 from govdw import values
-
-if TYPE_CHECKING:
-    from govdw.ingest import Limits
+from govdw.sniff import sniff
+from govdw.types import Limits
 
 #: Excel's own limit on the text of one cell. Longer text (only a hand-made or generated file
 #: holds it) is cut to this length on read, and the cut is reported as a cell issue.
@@ -78,8 +77,6 @@ def read_workbook(
     `label` is how errors name the file (default: its name).
     """
     if limits is None:
-        from govdw.ingest import Limits  # local: ingest imports this module
-
         limits = Limits()
     label = label or path.name
     if kind in ("xlsx", "xls"):
@@ -391,8 +388,6 @@ def _rows_to_grid(rows: list[list[str | None]]) -> pa.Table:
 
 def _read_csv(path: Path, encoding: str | None, delimiter: str | None, label: str) -> Sheet:
     if encoding is None or delimiter is None:
-        from govdw.sniff import sniff
-
         found = sniff(path)
         if found.kind is None:
             raise ReadError(f"{label}: {found.problem}")

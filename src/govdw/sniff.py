@@ -11,12 +11,10 @@ import codecs
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import charset_normalizer
 
-if TYPE_CHECKING:
-    from govdw.ingest import Limits
+from govdw.types import Limits
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -54,8 +52,6 @@ def _mib(n: int) -> str:
 def sniff(path: Path, limits: Limits | None = None) -> Sniffed:
     """Classify `path` by content; a quarantine reason goes in `problem` (kind is then None)."""
     if limits is None:
-        from govdw.ingest import Limits  # local: ingest imports this module
-
         limits = Limits()
     size = path.stat().st_size
     if size == 0:

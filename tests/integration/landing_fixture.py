@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from govdw import landing
+from govdw import datasets
 
 WUQIA = "653024"  # 乌恰县 (Wuqia county)
 HAIYUAN = "640522"  # 海原县 (Haiyuan county)
@@ -378,13 +378,13 @@ def build_landing_db(path: Path) -> None:
     try:
         from govdw.load import ensure_schema
     except ImportError:  # the loader is optional for this fixture
-        ensure_schema = None
+        ensure_schema = None  # type: ignore[assignment]
     con = duckdb.connect(str(path))
     try:
         if ensure_schema is not None:
             ensure_schema(con)
         con.execute("create schema if not exists landing")
-        for name, schema in landing.TABLES.items():
+        for name, schema in datasets.landing_tables().items():
             arrow = pa.Table.from_pylist(ROWS[name](), schema=schema)
             con.register("incoming", arrow)
             if ensure_schema is not None:
@@ -437,7 +437,7 @@ def load_file(
     lineage = {"sha256": sha, "exported_at": exported_at, "file_modified_at": modified_at}
     arrow = {
         name: pa.Table.from_pylist(
-            [{**row, **lineage} for row in rows], schema=landing.TABLES[name]
+            [{**row, **lineage} for row in rows], schema=datasets.landing_tables()[name]
         )
         for name, rows in tables.items()
     }

@@ -12,10 +12,10 @@ import pyarrow as pa
 import pytest
 
 import govdw.extract
+from govdw import datasets
 from govdw.discover import FileEntry
 from govdw.extract import Extraction, FileContext
 from govdw.ingest import ParseResult, ingest_dir
-from govdw.landing import HOTLINE_ORDERS, TABLES
 from govdw.load import (
     create_table_sql,
     ensure_schema,
@@ -39,7 +39,7 @@ def _orders(rel: str, ids: list[str]) -> pa.Table:
          "region_code": "640522", "source_order_id": oid, "received_at": datetime(2024, 3, 1, 8)}
         for i, oid in enumerate(ids)
     ]  # fmt: skip
-    return pa.Table.from_pylist(rows, schema=HOTLINE_ORDERS)
+    return pa.Table.from_pylist(rows, schema=datasets.HOTLINE.schema)
 
 
 def _result(rel: str, ids: list[str]) -> ParseResult:
@@ -63,7 +63,7 @@ def test_ddl_derived_from_arrow_schemas(con: duckdb.DuckDBPyConnection) -> None:
     tables = con.execute(
         "select table_name from information_schema.tables where table_schema = 'landing' order by 1"
     ).fetchall()
-    assert sorted(t[0] for t in tables) == sorted(TABLES)
+    assert sorted(t[0] for t in tables) == sorted(datasets.landing_tables())
     cols = con.execute(
         "select column_name, data_type from information_schema.columns "
         "where table_schema = 'landing' and table_name = 'evaluations' order by ordinal_position"
@@ -74,7 +74,7 @@ def test_ddl_derived_from_arrow_schemas(con: duckdb.DuckDBPyConnection) -> None:
         ("rating_label", "VARCHAR"),
         ("comment_masked", "VARCHAR"),
     ]
-    assert create_table_sql("cell_issues", TABLES["cell_issues"]).startswith(
+    assert create_table_sql("cell_issues", datasets.landing_tables()["cell_issues"]).startswith(
         'create table if not exists landing.cell_issues ("sha256" varchar, "source_file" varchar'
     )
     ensure_schema(con)  # idempotent
@@ -137,7 +137,7 @@ def _fake_extract(sheets: list[Any], ctx: FileContext) -> Extraction:
          "file_modified_at": ctx.file_modified_at, "source_order_id": r["c0"], "status": r["c1"]}
         for i, r in enumerate(sheets[0].grid.to_pylist()) if i > 0
     ]  # fmt: skip
-    table = pa.Table.from_pylist(rows, schema=HOTLINE_ORDERS)
+    table = pa.Table.from_pylist(rows, schema=datasets.HOTLINE.schema)
     return Extraction("hotline", None, {"hotline_orders": table}, ["csv"], len(rows), [], {})
 
 

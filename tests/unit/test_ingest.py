@@ -12,10 +12,10 @@ import pyarrow as pa
 import pytest
 
 import govdw.extract
+from govdw import datasets
 from govdw.discover import FileEntry, sha256_file
 from govdw.extract import Extraction, ExtractionError, FileContext
 from govdw.ingest import CHANGED_WHILE_READ, Limits, ParseResult, parse_file, parse_files
-from govdw.landing import HOTLINE_ORDERS
 
 MTIME = datetime(2024, 4, 2, 9, 0, 0)
 
@@ -47,7 +47,7 @@ def _fake_extract(sheets: list[Any], ctx: FileContext) -> Extraction:
          "file_modified_at": ctx.file_modified_at, "source_order_id": r["c0"], "status": r["c1"]}
         for s in sheets for i, r in enumerate(s.grid.to_pylist()) if i > 0
     ]  # fmt: skip
-    table = pa.Table.from_pylist(rows, schema=HOTLINE_ORDERS)
+    table = pa.Table.from_pylist(rows, schema=datasets.HOTLINE.schema)
     return Extraction(
         dataset="hotline",
         exported_at=datetime(2024, 4, 1, 8, 0),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from govdw import datasets
 from govdw.extract import drop_sheet_repeats
-from govdw.landing import EVALUATIONS, HOTLINE_ORDERS
 
 
 def _orders(rows: list[tuple[str, int, str | None, str]]) -> pa.Table:
@@ -14,7 +14,7 @@ def _orders(rows: list[tuple[str, int, str | None, str]]) -> pa.Table:
             {"source_sheet": s, "source_row": r, "source_order_id": i, "status": st}
             for s, r, i, st in rows
         ],
-        schema=HOTLINE_ORDERS,
+        schema=datasets.HOTLINE.schema,
     )
 
 
@@ -42,7 +42,7 @@ def test_without_ids_identical_content_on_another_sheet_is_a_repeat() -> None:
         for sheet, row, dept in [("Sheet1", 2, "税务"), ("Sheet1", 3, "税务"), ("副本", 2, "税务"),
                                  ("副本", 3, "医保")]
     ]  # fmt: skip
-    table = pa.Table.from_pylist(rows, schema=EVALUATIONS)
+    table = pa.Table.from_pylist(rows, schema=datasets.EVALUATION.schema)
     kept, note = drop_sheet_repeats(table, "evaluation")
     # The two identical rows of Sheet1 stay (two people can give the same rating); the copy goes.
     assert kept.num_rows == 3

@@ -1,11 +1,9 @@
 """`landing_files`: raw files (one partition each) parsed into the build DB's landing tables."""
 
+import dataclasses
 import time
-from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -17,6 +15,7 @@ from dagster import (
     asset,
 )
 
+from govdw.types import FileOutcome, IngestSummary
 from orchestration.lib import progress
 from orchestration.lib.raw_files import RAW_FILES, partition_key, rel_paths_for_keys
 from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPaths
@@ -25,73 +24,34 @@ from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPath
 #: every file always gets its own per-partition metadata and a row in audit_files.
 _MAX_TABLE_FILES = 200
 
-#: Landing tables whose row counts are reported.
-_ROW_TABLES = ("hotline_orders", "service_cases", "evaluations", "reported_stats", "reconciliation")
+
+def file_outcome(value: Any) -> FileOutcome:
+    """`value` as a FileOutcome: itself, or a stand-in (tests) read by the FileOutcome fields it
+    has, the others left at their defaults."""
+    if isinstance(value, FileOutcome):
+        return value
+    return FileOutcome(
+        **{
+            f.name: getattr(value, f.name)
+            for f in dataclasses.fields(FileOutcome)
+            if hasattr(value, f.name)
+        }
+    )
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    # IngestSummary / ParseResult may be dataclasses or dicts: read either.
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+def file_row(outcome: FileOutcome) -> dict[str, Any]:
+    """One file's outcome as plain values: path, status, dataset, region, sheet, rows, problems.
 
-
-def file_results(summary: Any) -> list[Any]:
-    """The per-file results of an IngestSummary, whatever the attribute is called."""
-    for name in ("files", "results", "file_results", "per_file"):
-        value = _get(summary, name)
-        if isinstance(value, Mapping):
-            return list(value.values())
-        if isinstance(value, Iterable) and not isinstance(value, str | bytes):
-            return list(value)
-    return []
-
-
-def file_row(result: Any) -> dict[str, Any]:
-    """One file's outcome as plain values: path, status, dataset, region, sheet, rows, problems."""
-    report = _get(result, "report") or {}
-    tables = _get(result, "tables") or {}
-    rows = _get(result, "rows")
-    if rows is None:
-        rows = sum(
-            getattr(tables.get(name), "num_rows", 0) for name in _ROW_TABLES if name in tables
-        )
-    problems = _get(result, "error") or _get(report, "problems") or ""
-    if isinstance(problems, list | tuple):
-        problems = "; ".join(str(p) for p in problems)
-    sheet = _get(result, "sheets") or _get(report, "sheet") or _get(report, "sheets") or ""
-    if isinstance(sheet, list | tuple):
-        sheet = ", ".join(str(s) for s in sheet)
+    Dataset, region and sheets are those its landing.files row holds (sheets joined with ',').
+    """
     return {
-        "file": str(_get(result, "rel_path") or _get(result, "file_path") or ""),
-        "status": str(_get(result, "status") or ""),
-        "dataset": str(_get(result, "dataset") or ""),
-        "region": str(_get(result, "region_code") or _get(report, "region_code") or ""),
-        "sheet": str(sheet),
-        "rows": int(rows or 0),
-        "problems": str(problems),
-    }
-
-
-def landing_file_rows(build_db: Path, rel_paths: list[str]) -> dict[str, dict[str, Any]]:
-    """Dataset, region and sheets of files as recorded in landing.files (read after the ingest)."""
-    if not rel_paths or not build_db.exists():
-        return {}
-    con = duckdb.connect(str(build_db), read_only=True)
-    try:
-        con.execute("create temp table wanted (file_path varchar)")
-        con.executemany("insert into wanted values (?)", [[p] for p in rel_paths])
-        found = con.execute(
-            "select f.file_path, f.dataset, f.region_code, f.sheets from landing.files as f "
-            "join wanted as w on f.file_path = w.file_path"
-        ).fetchall()
-    except duckdb.Error:
-        return {}  # an older build DB without landing.files: the summary still stands
-    finally:
-        con.close()
-    return {
-        path: {"dataset": ds or "", "region": region or "", "sheet": sheets or ""}
-        for path, ds, region, sheets in found
+        "file": str(outcome.rel_path or ""),
+        "status": str(outcome.status or ""),
+        "dataset": str(outcome.dataset or ""),
+        "region": str(outcome.region_code or ""),
+        "sheet": ",".join(outcome.sheets),
+        "rows": int(outcome.rows or 0),
+        "problems": str(outcome.error or ""),
     }
 
 
@@ -108,16 +68,18 @@ def _markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join([head, *lines])
 
 
-def summary_metadata(summary: Any, rows: list[dict[str, Any]], elapsed: float) -> dict[str, Any]:
+def summary_metadata(
+    summary: IngestSummary, rows: list[dict[str, Any]], elapsed: float
+) -> dict[str, Any]:
     """Run-level metadata of one ingest: counts, rows per landing table, and the per-file table."""
-    rows_by_table = dict(_get(summary, "rows_by_table") or {})
+    rows_by_table = dict(summary.rows_by_table or {})
     meta: dict[str, Any] = {
-        "files": int(_get(summary, "files_seen", len(rows)) or 0),
-        "loaded": int(_get(summary, "loaded", 0) or 0),
-        "duplicate": int(_get(summary, "duplicate", 0) or 0),
-        "quarantined": int(_get(summary, "quarantined", 0) or 0),
-        "unchanged": int(_get(summary, "unchanged", 0) or 0),
-        "changed": bool(_get(summary, "changed", True)),
+        "files": int(summary.files_seen or 0),
+        "loaded": int(summary.loaded or 0),
+        "duplicate": int(summary.duplicate or 0),
+        "quarantined": int(summary.quarantined or 0),
+        "unchanged": int(summary.unchanged or 0),
+        "changed": bool(summary.changed),
         "rows_by_table": MetadataValue.json({k: int(v) for k, v in rows_by_table.items()}),
         "elapsed_seconds": round(elapsed, 2),
     }
@@ -164,7 +126,9 @@ def quarantine_check(rows: list[dict[str, Any]]) -> AssetCheckResult:
 )
 def landing_files(context: AssetExecutionContext, paths: GovdwPaths) -> MaterializeResult:
     """Raw exports parsed into the landing tables of the build database (one partition per file)."""
-    from govdw.ingest import ingest_dir
+    # Deferred: the parser stack (~0.4 s) loads when this asset runs, not each time Dagster loads
+    # the code location. Called through the module, so tests can stand in for ingest_dir.
+    from govdw import ingest
 
     raw_dir = paths.raw_path()
     all_keys = set(context.instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
@@ -187,12 +151,10 @@ def landing_files(context: AssetExecutionContext, paths: GovdwPaths) -> Material
             context.log.info(f"progress: {event}")
 
     paths.build_db_path().parent.mkdir(parents=True, exist_ok=True)
-    summary = ingest_dir(
+    summary = ingest.ingest_dir(
         raw_dir, paths.build_db_path(), full_refresh=full_refresh, progress=on_progress, only=only
     )
-    rows = [file_row(r) for r in file_results(summary)]
-    extra = landing_file_rows(paths.build_db_path(), [r["file"] for r in rows])
-    rows = [r | {k: v for k, v in extra.get(r["file"], {}).items() if v} for r in rows]
+    rows = [file_row(file_outcome(f)) for f in summary.files]
     meta = summary_metadata(summary, rows, time.monotonic() - started)
     # Each partition (file) also carries its own outcome, visible on the partition's page.
     by_key = {partition_key(r["file"]): r for r in rows}

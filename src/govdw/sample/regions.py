@@ -11,7 +11,7 @@ from typing import Any
 
 import opencc
 
-from govdw.sample import anchors as A
+import govdw.sample.anchors as A
 from govdw.sample.records import (
     Case,
     Evaluation,
