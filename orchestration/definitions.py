@@ -11,13 +11,12 @@ from dagster import Definitions, in_process_executor
 from govdw import settings
 from orchestration.defs.ingest.assets import landing_files
 from orchestration.defs.ingest.sensors import raw_files_sensor
+from orchestration.defs.jobs import nightly_load, pipeline_job, reports_job
 from orchestration.defs.publish.assets import build_publish_asset
-from orchestration.defs.publish.jobs import nightly_load, pipeline_job
 from orchestration.defs.reports.assets import dashboard_html, monthly_bulletins, table_exports
-from orchestration.defs.reports.jobs import reports_job
 from orchestration.defs.warehouse.assets import build_dbt_assets, model_names
 from orchestration.defs.warehouse.checks import build_checks
-from orchestration.lib.resources import GovdwPaths, dbt_executable
+from orchestration.lib.resources import BuildDatabase, GovdwPaths, dbt_executable
 from orchestration.lib.warehouse_project import ensure_manifest, has_dbt_project, make_project
 
 
@@ -28,7 +27,9 @@ def build_defs(dbt_project_dir: Path | None = None, paths: GovdwPaths | None = N
     project_dir = dbt_project_dir or settings.dbt_project_dir()
     assets: list[Any] = [landing_files]
     checks: list[Any] = []
-    resources: dict[str, object] = {"paths": paths or GovdwPaths()}
+    paths = paths or GovdwPaths()
+    # Every asset and check opening DuckDB goes through `build_db`, made from these paths.
+    resources: dict[str, object] = {"paths": paths, "build_db": BuildDatabase(paths=paths)}
     if has_dbt_project(project_dir):
         project = make_project(project_dir)
         manifest = ensure_manifest(project)

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from govdw import runlock
+
 if TYPE_CHECKING:
     from dagster import DagsterInstance
     from dagster._core.storage.dagster_run import DagsterRun
@@ -58,8 +60,6 @@ TOKEN_TAG = "govdw/run_token"
 
 def process_tags(token: str) -> dict[str, str]:
     """The tags that tie a run to this process (see `recover_dead_runs`)."""
-    from govdw import runlock
-
     me = runlock.this_process()
     return {
         PID_TAG: str(me["pid"]),
@@ -89,8 +89,6 @@ class Holder:
 
 def _run_process_alive(run: DagsterRun) -> bool | None:
     """Whether the process recorded on a govdw run lives (None: not a govdw run, cannot tell)."""
-    from govdw import runlock
-
     pid = run.tags.get(PID_TAG)
     if not pid or not pid.isdigit():
         return None
@@ -112,8 +110,6 @@ def recover_dead_runs(instance: DagsterInstance) -> list[str]:
     """
     from dagster import DagsterRunStatus, RunsFilter
     from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
-
-    from govdw import runlock
 
     notes: list[str] = []
     for run in instance.get_runs(RunsFilter(statuses=list(NOT_FINISHED_STATUSES))):

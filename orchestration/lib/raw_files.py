@@ -10,8 +10,11 @@ from dagster import DagsterInstance, DynamicPartitionsDefinition
 
 from govdw.discover import sha256_file, walk
 
+#: The name of the dynamic partitions: one partition per raw file.
+RAW_FILES_PARTITIONS = "raw_files"
+
 #: One partition per raw file, keyed by its path relative to the raw dir.
-RAW_FILES = DynamicPartitionsDefinition(name="raw_files")
+RAW_FILES = DynamicPartitionsDefinition(name=RAW_FILES_PARTITIONS)
 
 # Dagster rejects these substrings in partition keys; such paths get a stable hashed id instead.
 _BAD_KEY_PARTS = ("...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0")
@@ -100,15 +103,15 @@ def rel_paths_for_keys(raw_dir: Path, keys: list[str] | set[str]) -> set[str]:
 def sync_partitions(instance: DagsterInstance, raw_dir: Path) -> tuple[list[str], list[str]]:
     """Make `raw_files` partitions equal the files in `raw_dir`; return (added, removed) keys."""
     present = [partition_key(rel) for rel in iter_data_files(raw_dir)]
-    known = list(instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
+    known = list(instance.get_dynamic_partitions(RAW_FILES_PARTITIONS))
     known_set = set(known)
     added = [k for k in present if k not in known_set]
     present_set = set(present)
     removed = [k for k in known if k not in present_set]
     if added:
-        instance.add_dynamic_partitions(RAW_FILES.name or "raw_files", added)
+        instance.add_dynamic_partitions(RAW_FILES_PARTITIONS, added)
     for key in removed:
-        instance.delete_dynamic_partition(RAW_FILES.name or "raw_files", key)
+        instance.delete_dynamic_partition(RAW_FILES_PARTITIONS, key)
     return added, removed
 
 

@@ -1,11 +1,15 @@
-"""Resources built in one place: the paths every asset uses, from env via govdw.settings."""
+"""Resources built in one place: the paths every asset uses (from env via govdw.settings) and
+the build database connections made from them."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 from dagster import ConfigurableResource
 
 from govdw import settings
@@ -44,6 +48,22 @@ class GovdwPaths(ConfigurableResource):
         build_db.parent.mkdir(parents=True, exist_ok=True)
         os.environ["GOVDW_BUILD_DB"] = str(build_db)
         os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+
+
+class BuildDatabase(ConfigurableResource):
+    """Connections to the build database of `paths`: how assets and checks open DuckDB."""
+
+    paths: GovdwPaths
+
+    @contextmanager
+    def connect(self, read_only: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the build database, closed on leaving the block (read-only by
+        default: checks and probes run while no other step writes)."""
+        con = duckdb.connect(str(self.paths.build_db_path()), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def dbt_executable() -> str:

@@ -9,7 +9,6 @@ import importlib
 import io
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -19,13 +18,20 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from govdw import query as surface
 from govdw import settings
 from govdw.query import spreadsheet_safe
 from govdw.reports.commands import WAREHOUSE_OPTION, export, published_path, report
+
+# Standard library only (no Dagster).
+from orchestration.lib.progress import ProgressPrinter, fmt_seconds
+
+if TYPE_CHECKING:
+    from orchestration.lib.run import RunResult
 
 
 class UserError(click.ClickException):
@@ -57,61 +63,6 @@ def _set_env(raw_dir: Path | None, warehouse: Path | None) -> tuple[Path, Path, 
     return raw, wh, build
 
 
-def _fmt_seconds(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds}s"
-
-
-def _field(event: Any, *names: str) -> Any:
-    for name in names:
-        value = event.get(name) if isinstance(event, Mapping) else getattr(event, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-class ProgressPrinter:
-    """Turns ingest progress events into one updating line: files done/total, rows, elapsed, ETA."""
-
-    def __init__(self, stream: Any = None) -> None:
-        """Write to `stream` (stderr by default)."""
-        self.stream = stream or sys.stderr
-        self.started = time.monotonic()
-        self.last = 0.0
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.rows = 0
-
-    def line(self, event: Any) -> str | None:
-        """The progress line for one event (None when the event carries no counts)."""
-        done = _field(event, "done", "files_done", "completed")
-        total = _field(event, "total", "files_total")
-        if done is None or total is None:
-            return None
-        # Each event is one finished file: its rows add to the run's total.
-        self.rows += int(_field(event, "rows") or 0)
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / done * (total - done) if done else None
-        return f"  files {done}/{total}  rows {self.rows:,}  elapsed {_fmt_seconds(elapsed)}" + (
-            f"  eta {_fmt_seconds(eta)}" if eta is not None and done < total else ""
-        )
-
-    def __call__(self, event: Any) -> None:
-        """Print the event's line (throttled to 4 per second unless it is the last one)."""
-        text = self.line(event)
-        if text is None:
-            return
-        now = time.monotonic()
-        final = _field(event, "files_done", "done") == _field(event, "files_total", "total")
-        if now - self.last < 0.25 and not final:
-            return
-        self.last = now
-        if self.tty:
-            self.stream.write("\r" + text.ljust(79) + ("\n" if final else ""))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
@@ -124,220 +75,57 @@ def cli(ctx: click.Context, debug: bool) -> None:
 # ----------------------------------------------------------------------------------------- run
 
 
-def _materialization_metadata(result: Any, asset: str) -> dict[str, Any]:
-    from dagster import AssetKey
-
-    meta: dict[str, Any] = {}
-    for event in result.get_asset_materialization_events():
-        mat = event.event_specific_data.materialization
-        if mat.asset_key == AssetKey(asset):
-            meta.update({k: getattr(v, "value", v) for k, v in mat.metadata.items()})
-    return meta
-
-
-def _check_metadata(result: Any, check_name: str) -> list[dict[str, Any]]:
-    found = []
-    for event in result.all_events:
-        if event.event_type_value != "ASSET_CHECK_EVALUATION":
-            continue
-        evaluation = event.event_specific_data
-        if evaluation.check_name == check_name:
-            found.append(
-                {
-                    "passed": evaluation.passed,
-                    "asset": evaluation.asset_key.to_user_string(),
-                    **{k: getattr(v, "value", v) for k, v in evaluation.metadata.items()},
-                }
-            )
-    return found
-
-
-def _failure_message(result: Any) -> str:
-    """What failed in words: the failing steps' error messages, and failed blocking checks."""
-
-    def cause(err: Any) -> str:
-        # Dagster wraps the asset's exception ("Error occurred while materializing ..."): the
-        # first error of the chain raised by our code says what went wrong (no space at PATH…).
-        chain: list[Any] = []
-        while err is not None and len(chain) < 20:
-            chain.append(err)
-            err = err.cause or err.context
-        own = [e for e in chain if not str(e.cls_name or "").startswith("Dagster")] or chain
-        text = own[0].message.strip()
-        name = str(own[0].cls_name or "")
-        # "govdw.publish.PublishError: could not publish …" -> "could not publish …"
-        return re.sub(rf"^[\w.]*\b{re.escape(name)}: ", "", text) if name else text
-
-    lines = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            err = event.step_failure_data.error
-            message = cause(err) if err else "unknown error"
-            lines.append(f"step {event.step_key} failed: {message}")
-    for check in _check_metadata(result, "facts_non_empty"):
-        if not check["passed"]:
-            lines.append(f"check facts_non_empty failed on {check['asset']}")
-    return "\n".join(lines) or "the Dagster run failed (see `govdw ui` for the run's logs)"
-
-
-def _scalar(con: Any, sql: str) -> int:
-    row = con.execute(sql).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _published_summary(warehouse: Path) -> dict[str, Any]:
-    """File statuses, fact rows, mismatches and quarantined files, read from the warehouse."""
-    import duckdb
-
-    from orchestration.defs.warehouse.checks import FACT_TABLES
-
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        by_status = "select status, count(*) from audit_files group by 1"
-        statuses = dict(con.execute(by_status).fetchall())
-        rows = {t: _scalar(con, f"select count(*) from {t}") for t in FACT_TABLES}
-        mismatches = _scalar(con, "select count(*) from audit_reconciliation where not is_match")
-        quarantined = con.execute(
-            "select file_path, error from audit_files where status = 'quarantined' order by 1"
-        ).fetchall()
-        try:
-            warnings = con.execute(
-                "select file_path, warnings from audit_files "
-                "where warnings is not null and warnings <> '' order by 1"
-            ).fetchall()
-        except duckdb.Error:  # a warehouse published before audit_files had warnings
-            warnings = []
-    finally:
-        con.close()
-    return {
-        "statuses": statuses,
-        "rows": rows,
-        "mismatches": mismatches,
-        "quarantined": quarantined,
-        "warnings": warnings,
-    }
-
-
-def _dbt_skipped(result: Any) -> bool:
-    """Whether the run's dbt assets reported that the build was skipped."""
-    return any(
-        "dbt_skipped" in event.event_specific_data.materialization.metadata
-        for event in result.get_asset_materialization_events()
-    )
-
-
-def _print_summary(result: Any, warehouse: Path, started: float, log: Path) -> None:
-    ingest = _materialization_metadata(result, "landing_files")
-    facts = _published_summary(warehouse)
+def _print_summary(result: RunResult, started: float) -> None:
+    facts = result.summary
+    assert facts is not None  # a successful run always has one
     echo = click.echo
     echo("")
     echo("govdw run: done")
-    st = facts["statuses"]
+    st = facts.statuses
     echo(
         f"  files: {sum(st.values())} in raw/ -> {st.get('loaded', 0)} loaded, "
         f"{st.get('duplicate', 0)} duplicate, {st.get('quarantined', 0)} quarantined"
     )
-    parsed = int(ingest.get("loaded", 0) or 0) + int(ingest.get("quarantined", 0) or 0)
     echo(
-        f"  this run: {parsed} parsed, {int(ingest.get('unchanged', 0) or 0)} unchanged"
+        f"  this run: {result.parsed} parsed, {result.unchanged} unchanged"
         + (
             ", dbt build skipped (nothing changed since the last passing build)"
-            if _dbt_skipped(result)
+            if result.dbt_skipped
             else ""
         )
     )
     echo("  rows per fact table:")
-    for table, count in facts["rows"].items():
+    for table, count in facts.rows.items():
         echo(f"    {table:<22} {int(count):>10,}")
-    echo(f"  reconciliation mismatches: {facts['mismatches']}")
-    if facts["mismatches"]:
+    echo(f"  reconciliation mismatches: {facts.mismatches}")
+    if facts.mismatches:
         echo('    (details: govdw sql "select * from audit_reconciliation where not is_match")')
-    if facts["quarantined"]:
+    if facts.quarantined:
         echo("  quarantined files (fix or re-export them, then run again):")
-        for path, error in facts["quarantined"]:
+        for path, error in facts.quarantined:
             reason = str(error or "no reason recorded")
             reason = reason[len(path) + 2 :] if reason.startswith(f"{path}: ") else reason
             echo(f"    {path}: {reason}")
-    if facts.get("warnings"):
+    if facts.warnings:
         lines = [
             f"    {path}: {line[len(path) + 2 :] if line.startswith(path) else line}"
-            for path, text in facts["warnings"]
+            for path, text in facts.warnings
             for line in str(text).splitlines()
             if line
         ]
-        echo(f"  warnings ({len(facts['warnings'])} file(s)):")
+        echo(f"  warnings ({len(facts.warnings)} file(s)):")
         for line in lines[:30]:
             echo(line)
         if len(lines) > 30:
             more = 'govdw sql "select file_path, warnings from audit_files"'
             echo(f"    … {len(lines) - 30} more lines: {more}")
-    echo(f"  warehouse: {warehouse}")
-    echo(f"  run log: {log}")
-    echo(f"  total time: {_fmt_seconds(time.monotonic() - started)}")
+    echo(f"  warehouse: {result.warehouse}")
+    echo(f"  run log: {result.log}")
+    echo(f"  total time: {fmt_seconds(time.monotonic() - started)}")
 
 
-_DBT_LINE = re.compile(r"^(?:[\d:.]+\s+)?(\d+) of (\d+) (OK|PASS|FAIL|ERROR|WARN|SKIP|NO-OP)\b")
-
-
-class RunLog(io.TextIOBase):
-    """Stands in for stdout during a run: everything goes to the run log; dbt's `N of M` result
-    lines also update one progress line on stderr."""
-
-    def __init__(self, path: Path) -> None:
-        """Create `path` (a new file: never one another run writes, never through a symlink)."""
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.path = path
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
-        self.file = os.fdopen(os.open(path, flags, 0o600), "w", encoding="utf-8")
-        self.buffer_text = ""
-        self.tty = sys.stderr.isatty()
-        self.started = time.monotonic()
-        self.failed = 0
-
-    def writable(self) -> bool:
-        """Always writable."""
-        return True
-
-    def write(self, text: str) -> int:
-        """Log `text`; report dbt progress from complete lines."""
-        self.file.write(text)
-        self.buffer_text += text
-        *lines, self.buffer_text = self.buffer_text.split("\n")
-        for line in lines:
-            match = _DBT_LINE.match(re.sub(r"\x1b\[[0-9;]*m", "", line))
-            if match:
-                done, total, status = int(match[1]), int(match[2]), match[3]
-                self.failed += status in ("FAIL", "ERROR")
-                msg = (
-                    f"  dbt build {done}/{total}  failed {self.failed}  "
-                    f"elapsed {_fmt_seconds(time.monotonic() - self.started)}"
-                )
-                if not self.tty and done != total and done % max(1, total // 10):
-                    continue  # a log file gets every tenth, not one line per dbt node
-                end = "\n" if done == total or not self.tty else ""
-                sys.stderr.write(("\r" + msg.ljust(79) if self.tty else msg) + end)
-                sys.stderr.flush()
-        return len(text)
-
-    def flush(self) -> None:
-        """Flush the log file."""
-        if not self.file.closed:
-            self.file.flush()
-
-    def close(self) -> None:
-        """Close the log file."""
-        super().close()
-        self.file.close()
-
-
-def _stopped_waiting(stop: Any, waiting_for: str, warehouse: Path) -> NoReturn:
-    """A signal ended the wait for another run: say so and exit 130/143, nothing changed."""
-    click.echo(
-        f"govdw run: stopped by {stop} while waiting for {waiting_for}; nothing was "
-        f"changed, the previous warehouse (if any) is in place at {warehouse}",
-        err=True,
-    )
-    sys.exit(stop.exit_code)
+def _notify(text: str, to_stderr: bool) -> None:
+    click.echo(text, err=to_stderr)
 
 
 @cli.command()
@@ -352,141 +140,35 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
     raw, wh, _build = _set_env(raw_dir, warehouse)
     if not raw.is_dir():
         _fail(f"the raw folder {raw} does not exist: create it or run `govdw sample` first")
+    from orchestration.lib.instance import ensure_instance_yaml  # lazy: start-up cost
 
-    from dagster import DagsterInstance, DagsterRunStatus
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
-    from dagster._core.utils import make_new_run_id
-
-    from govdw import runlock
-    from govdw.publish import remove_stale_temp_files
-    from orchestration.lib import progress
-    from orchestration.lib.instance import (
-        ensure_instance_yaml,
-        fix_pool_wait_spin,
-        process_tags,
-        recover_dead_runs,
-        writer_holders,
-    )
-    from orchestration.lib.raw_files import RAW_FILES, sync_partitions
-    from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL
-
-    home = settings.dagster_home()
-    ensure_instance_yaml(home)
+    ensure_instance_yaml(settings.dagster_home())
     click.echo(f"govdw run: {raw} -> {wh}")
-    from orchestration.definitions import defs
-
-    job = defs.resolve_job_def("govdw_pipeline")
-    run_id = make_new_run_id()
-    # One writer per Dagster home: a lock the kernel drops when its holder dies (even SIGKILL).
-    lock = runlock.WriterLock(home)
-    waiting_for = "another run"
-
-    def tell(holder: dict[str, Any] | None, waited: float) -> None:
-        nonlocal waiting_for
-        waiting_for = runlock.describe(holder)
-        if waited:
-            click.echo(f"  still waiting for {waiting_for} ({_fmt_seconds(waited)})", err=True)
-        else:
-            click.echo(
-                f"  waiting for {waiting_for} to finish: one run writes at a time "
-                f"(lock {lock.path}; Ctrl-C or SIGTERM stops waiting, changing nothing)",
-                err=True,
-            )
+    from orchestration.definitions import defs  # lazy: start-up cost
+    from orchestration.lib.run import RunRefused, RunStopped, run_pipeline  # lazy: start-up cost
 
     try:
-        with runlock.stop_on_signals():
-            lock.acquire(runlock.this_process(run_id=run_id, warehouse=str(wh)), tell)
-    except runlock.Interrupted as stop:
-        _stopped_waiting(stop, waiting_for, wh)
-    try:
-        with DagsterInstance.get() as instance:
-            try:
-                with runlock.stop_on_signals():
-                    # Runs left STARTED by a killed govdw run: mark failed, free their slots.
-                    for note in recover_dead_runs(instance):
-                        click.echo(f"  {note}")
-                    for leftover in remove_stale_temp_files(wh):
-                        click.echo(f"  removed {leftover} (left by a publish that was killed)")
-                    # A run launched from the UI, sensor or schedule may hold the writer pool.
-                    waited, told, told_at = 0.0, "", 0.0
-                    for delay in runlock.backoff():
-                        holders = writer_holders(instance, WRITER_POOL)
-                        if not holders:
-                            break
-                        waiting_for = ", ".join(h.describe() for h in holders)
-                        if waiting_for != told or waited - told_at >= 60:
-                            click.echo(
-                                f"  waiting for {waiting_for} to release the writer slot "
-                                f"({_fmt_seconds(waited)} so far; Ctrl-C stops waiting)",
-                                err=True,
-                            )
-                            told, told_at = waiting_for, waited
-                        time.sleep(delay)
-                        waited += delay
-            except runlock.Interrupted as stop:
-                _stopped_waiting(stop, waiting_for, wh)
-            fix_pool_wait_spin()
-            added, removed = sync_partitions(instance, raw)
-            keys = list(instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
-            if not keys:
-                _fail(
-                    f"no data files in {raw}: drop exports under raw/<region>/ or run "
-                    "`govdw sample`"
-                )
-            click.echo(
-                f"  {len(keys)} file(s) known ({len(added)} new, {len(removed)} gone); "
-                "loading them in one run"
-            )
-            tags = {
-                ASSET_PARTITION_RANGE_START_TAG: keys[0],
-                ASSET_PARTITION_RANGE_END_TAG: keys[-1],
-                **process_tags(run_id),
-            }
-            if full_refresh:
-                tags[FULL_REFRESH_TAG] = "true"
-            # Unique per run (run id in the name, created O_EXCL): two runs never share a log.
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            log = home / "logs" / f"run-{stamp}-{run_id[:8]}.log"
-            click.echo(f"  run {run_id}; full log: {log}")
-            progress.set_listener(ProgressPrinter())
-            run_log = RunLog(log)
-            # Every process of the run (ingest workers, dbt) carries the token: a later run can
-            # stop the ones a killed run left behind, and nothing else.
-            os.environ[runlock.RUN_ENV] = run_id
-            # Dagster's event lines (tracebacks included) stay in the run's event log
-            # (`govdw ui`); a failure is explained below in a few lines instead.
-            quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-            try:
-                with contextlib.redirect_stdout(run_log):
-                    result = job.execute_in_process(
-                        instance=instance,
-                        tags=tags,
-                        raise_on_error=False,
-                        run_config=quiet,
-                        run_id=run_id,
-                    )
-            finally:
-                progress.set_listener(None)
-                run_log.close()
-                os.environ.pop(runlock.RUN_ENV, None)
-            if not result.success:
-                record = instance.get_run_by_id(run_id)
-                stopped = record is not None and record.status in (
-                    DagsterRunStatus.CANCELED,
-                    DagsterRunStatus.CANCELING,
-                )
-                _fail(
-                    ("the run was interrupted (SIGINT/SIGTERM)" if stopped else "the run failed")
-                    + "; the previous warehouse (if any) is unchanged.\n"
-                    + _failure_message(result)
-                    + f"\n(run id {result.run_id}; full log {log}; `govdw ui` shows the run)"
-                )
-            _print_summary(result, wh, started, log)
-    finally:
-        lock.release()
+        result = run_pipeline(
+            raw,
+            wh,
+            defs,
+            full_refresh=full_refresh,
+            make_progress=ProgressPrinter,
+            notify=_notify,
+        )
+    except RunStopped as stopped:
+        click.echo(f"govdw run: {stopped}", err=True)
+        sys.exit(stopped.exit_code)
+    except RunRefused as refused:
+        _fail(str(refused))
+    if not result.success:
+        _fail(
+            ("the run was interrupted (SIGINT/SIGTERM)" if result.interrupted else "the run failed")
+            + "; the previous warehouse (if any) is unchanged.\n"
+            + result.failure
+            + f"\n(run id {result.run_id}; full log {result.log}; `govdw ui` shows the run)"
+        )
+    _print_summary(result, started)
 
 
 # ------------------------------------------------------------------------------------- inspect
@@ -687,8 +369,6 @@ def sql(query: str | None, query_file: Path | None, warehouse: Path | None, fmt:
 
     QUERY `-` reads the query from stdin; `--file Q.sql` reads it from a file.
     """
-    from govdw import query as surface
-
     if (query is None) == (query_file is None):
         _fail("give exactly one query: QUERY, `-` for stdin, or --file Q.sql")
     if query_file is not None:
@@ -729,8 +409,6 @@ def _statement_complete(text: str) -> bool:
 
 def _shell_command(con: Any, line: str, state: dict[str, str]) -> bool:
     """Run one dot-command; False when the shell should end."""
-    from govdw import query as surface
-
     word, _, arg = line.strip().partition(" ")
     arg = arg.strip().rstrip(";")
     if word in (".quit", ".exit"):
@@ -777,8 +455,6 @@ def _read_line(prompt: str | None) -> str | None:
 @_FORMAT_OPTION
 def shell(warehouse: Path | None, fmt: str) -> None:
     """Interactive SQL console on the published warehouse, with the limits of `govdw sql`."""
-    from govdw import query as surface
-
     path = published_path(warehouse)
     interactive = sys.stdin.isatty()
     if interactive:
@@ -827,14 +503,10 @@ def shell(warehouse: Path | None, fmt: str) -> None:
 
 
 def _has_data_files(raw: Path) -> bool:
-    if not raw.is_dir():
-        return False
-    for path in raw.rglob("*"):
-        rel = path.relative_to(raw)
-        hidden = any(p.startswith((".", "~$")) for p in rel.parts)
-        if path.is_file() and not hidden and rel.as_posix().lower() != "readme.md":
-            return True
-    return False
+    """Whether `raw` holds a file a run would load (the ingester's walk of the raw folder)."""
+    from govdw.discover import walk  # lazy: start-up cost (pyarrow, via the region tables)
+
+    return any(found.problem is None for found in walk(raw))
 
 
 @cli.command()

@@ -37,7 +37,7 @@ def _tick(instance: DagsterInstance, raw: Path, cursor: str | None) -> SensorRes
         # Apply what the daemon would: the partitions requested, and the new cursor.
         for request in result.dynamic_partitions_requests or []:
             instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
-    return result
+    return result  # type: ignore[return-value]
 
 
 def _requested(result: SensorResult) -> list[tuple[str | None, str | None, str | None]]:
@@ -63,7 +63,7 @@ def test_sensor_requests_exactly_new_and_changed_files(tmp_path: Path) -> None:
     with instance_for_test() as instance:
         first = _tick(instance, raw, None)
         assert isinstance(first, SensorResult)
-        assert [r.partition_keys for r in first.dynamic_partitions_requests] == [
+        assert [r.partition_keys for r in first.dynamic_partitions_requests] == [  # type: ignore[union-attr]
             ["640522/2023/a.csv", "640522/b.xlsx", "653024-乌恰县/c.csv"]
         ]
         assert _requested(first) == [(None, "640522/2023/a.csv", "653024-乌恰县/c.csv")]
@@ -86,7 +86,7 @@ def test_sensor_requests_exactly_new_and_changed_files(tmp_path: Path) -> None:
         _write(raw / "640522" / "d.csv", "d")
         changed = _tick(instance, raw, first.cursor)
         assert isinstance(changed, SensorResult)
-        assert [r.partition_keys for r in changed.dynamic_partitions_requests] == [["640522/d.csv"]]
+        assert [r.partition_keys for r in changed.dynamic_partitions_requests] == [["640522/d.csv"]]  # type: ignore[union-attr]
         # b is in the middle of the known order, d is appended: two separate requests.
         assert _requested(changed) == [("640522/b.xlsx", None, None), ("640522/d.csv", None, None)]
 

@@ -47,7 +47,7 @@ def _orders(prefix: str, n: int, content: str = "小区路灯不亮") -> list[li
 
 
 def _xlsx(rows: list[list[object]], name: str = "工单", **kw: bool) -> bytes:
-    return xlsx_bytes([Sheet(name, rows, **kw)])
+    return xlsx_bytes([Sheet(name, rows, **kw)])  # type: ignore[arg-type]
 
 
 def _csv_rows(rows: list[list[object]]) -> list[list[object]]:

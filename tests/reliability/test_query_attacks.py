@@ -97,7 +97,7 @@ def test_attack_refused(published: dict[str, Any], template: str) -> None:
     assert _snapshot(base) == before
     con = duckdb.connect(str(published["warehouse"]), read_only=True)
     try:
-        assert con.execute("select count(*) from fct_hotline_orders").fetchone()[0] > 0
+        assert con.execute("select count(*) from fct_hotline_orders").fetchone()[0] > 0  # type: ignore[index]
     finally:
         con.close()
 

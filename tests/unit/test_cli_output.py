@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from govdw.cli import ProgressPrinter, RunLog
+from orchestration.lib.progress import ProgressPrinter, RunLog
 
 
 def test_progress_counts_rows_over_all_files() -> None:
@@ -42,7 +42,7 @@ def test_run_log_keeps_everything_and_reports_dbt_progress(
 
 
 def test_inspect_reports_kind_dataset_region_and_rows(tmp_path: Path) -> None:
-    """`govdw inspect FILE --json` names what CONTRACT.md §3 lists, and writes nothing."""
+    """`govdw inspect FILE --json` names what docs/contract.md §3 lists, and writes nothing."""
     import json
 
     from click.testing import CliRunner

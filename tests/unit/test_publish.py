@@ -200,7 +200,7 @@ def test_run_failure_message_names_the_publish_cause() -> None:
 
     from dagster._utils.error import SerializableErrorInfo
 
-    from govdw.cli import _failure_message
+    from orchestration.lib.run import failure_message as _failure_message
 
     os_error = SerializableErrorInfo("OSError: [Errno 28] No space left on device\n", [], "OSError")
     publish_error = SerializableErrorInfo(
@@ -282,7 +282,7 @@ def test_writer_lock_waits_for_a_live_holder_and_not_for_a_killed_one(tmp_path: 
 
 def test_run_logs_are_new_private_files(tmp_path: Path) -> None:
     """A run log is created exclusively (never shared, never through a symlink), mode 0600."""
-    from govdw.cli import RunLog
+    from orchestration.lib.progress import RunLog
 
     log = RunLog(tmp_path / "logs" / "run-1.log")
     log.write("hello\n")

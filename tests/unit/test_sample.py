@@ -317,7 +317,7 @@ def test_wuhai_half_year_layout(sample: tuple[Path, SampleSummary, dict]) -> Non
     book = CalamineWorkbook.from_path(str(sample[0] / HBW_2021))
     assert book.sheet_names == ["1月", "2月", "3月", "4月", "5月", "6月"]
     rows = book.get_sheet_by_name("1月").to_python(skip_empty_area=False)
-    assert re.fullmatch(r"导出时间：2021-07-\d\d \d\d:\d\d:\d\d", rows[1][0])
+    assert re.fullmatch(r"导出时间：2021-07-\d\d \d\d:\d\d:\d\d", rows[1][0])  # type: ignore[arg-type]
     assert rows[2][:2] == ["工单编号", "受理时间"]
     body = rows[3:]
     blank = [i for i, r in enumerate(body) if not any(str(v) for v in r)]

@@ -22,8 +22,8 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] | None = None
 
 
-def grid(rows: list[list[str | None]]) -> pa.Table:
-    """A string grid c0..cN from rows."""
+def grid(rows: list) -> pa.Table:
+    """A string grid c0..cN from rows (lists of str or None, of any lengths)."""
     width = max(len(r) for r in rows)
     return pa.table(
         {

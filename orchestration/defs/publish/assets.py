@@ -11,6 +11,7 @@ from dagster import (
     asset,
 )
 
+from govdw.publish import publish, table_row_counts
 from orchestration.lib.resources import WRITER_POOL, GovdwPaths
 
 
@@ -26,8 +27,6 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
     )
     def published_warehouse(context: AssetExecutionContext, paths: GovdwPaths) -> MaterializeResult:
         """The warehouse analysts query, replaced atomically only when the whole run succeeded."""
-        from govdw.publish import publish, table_row_counts
-
         target = publish(paths.build_db_path(), paths.warehouse_path())
         counts = table_row_counts(target)
         context.log.info(f"published {target} ({target.stat().st_size} bytes)")

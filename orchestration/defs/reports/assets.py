@@ -17,6 +17,7 @@ from dagster import (
     asset,
 )
 
+from govdw.query import open_published
 from orchestration.lib.resources import GovdwPaths
 
 REPORTS_GROUP = "reports"
@@ -68,8 +69,6 @@ def table_exports(context: AssetExecutionContext, paths: GovdwPaths) -> Material
 
 def regions_with_data(warehouse: Path, month: str) -> list[str]:
     """Region codes with hotline orders received in `month` (`2023-04`)."""
-    from govdw.query import open_published
-
     with open_published(warehouse) as con:
         rows = con.execute(
             "select distinct region_code from mart_region_month "

@@ -1,4 +1,5 @@
-"""The pipeline job (ingest + dbt + publish) and the `nightly_load` schedule."""
+"""The jobs and the schedule: `govdw_pipeline` (ingest + dbt + publish), `reports_job` (the
+reports group) and the `nightly_load` schedule. Their names are defined once, here."""
 
 from dagster import (
     AssetSelection,
@@ -14,18 +15,31 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from orchestration.lib.raw_files import RAW_FILES, sync_partitions
+from orchestration.defs.reports.assets import REPORTS_GROUP
+from orchestration.lib.raw_files import RAW_FILES, RAW_FILES_PARTITIONS, sync_partitions
 from orchestration.lib.resources import GovdwPaths
 
+#: The job `govdw run`, the sensor and the schedule launch.
 PIPELINE_JOB = "govdw_pipeline"
+#: The job that makes the reports from the published warehouse.
+REPORTS_JOB = "reports_job"
+#: The schedule loading the raw folder every night.
+NIGHTLY_SCHEDULE = "nightly_load"
 
 pipeline_job = define_asset_job(
     PIPELINE_JOB,
-    # The reports group (dashboard, exports, monthly 通报) runs in its own job: it only reads the
-    # published file, and its monthly partitions cannot share this job's raw-file partitions.
-    selection=AssetSelection.all(include_sources=False) - AssetSelection.groups("reports"),
+    # Everything but the reports group (dashboard, exports, monthly 通报), whatever groups the
+    # ingest, dbt and publish assets are in: reports only read the published file and run in
+    # their own job, as their monthly partitions cannot share this job's raw-file partitions.
+    selection=AssetSelection.all(include_sources=False) - AssetSelection.groups(REPORTS_GROUP),
     partitions_def=RAW_FILES,
     description="Ingest raw files (one run for many partitions), dbt build, checks, publish.",
+)
+
+reports_job = define_asset_job(
+    REPORTS_JOB,
+    selection=AssetSelection.groups(REPORTS_GROUP),
+    description="Dashboard, Parquet exports and the monthly 通报 from the published warehouse.",
 )
 
 
@@ -35,7 +49,7 @@ def full_range_tags(keys: list[str]) -> dict[str, str]:
 
 
 @schedule(
-    name="nightly_load",
+    name=NIGHTLY_SCHEDULE,
     job=pipeline_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
@@ -46,7 +60,7 @@ def nightly_load(context: ScheduleEvaluationContext, paths: GovdwPaths) -> RunRe
     """Sync partitions with the raw folder, then request all of them in one run."""
     # Files dropped while the sensor was off still get loaded tonight.
     sync_partitions(context.instance, paths.raw_path())
-    keys = list(context.instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
+    keys = list(context.instance.get_dynamic_partitions(RAW_FILES_PARTITIONS))
     if not keys:
         return SkipReason(f"no data files in {paths.raw_path()}")
     return RunRequest(
