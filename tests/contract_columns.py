@@ -1,134 +1,43 @@
-"""CONTRACT.md §4 as data: the columns each published table must have at least.
+"""docs/contract.md §4 as data: the columns each published table must have at least.
 
-Every fact row also carries source_file, source_sheet and source_row (§4).
+Read from the page itself, so the tests and the page cannot drift apart. Every fact row also
+carries source_file, source_sheet and source_row (§4).
 """
 
-CONTRACT_COLUMNS: dict[str, set[str]] = {
-    "fct_hotline_orders": {
-        "order_key",
-        "region_code",
-        "source_order_id",
-        "received_at",
-        "dispatched_at",
-        "accepted_at",
-        "due_at",
-        "closed_at",
-        "handling_unit",
-        "appeal_type",
-        "category",
-        "channel",
-        "admin_level",
-        "status",
-        "is_closed",
-        "is_overdue",
-        "satisfaction_label",
-        "exported_at",
-        "source_file",
-        "source_sheet",
-        "source_row",
-    },
-    "fct_service_cases": {
-        "case_key",
-        "region_code",
-        "source_case_id",
-        "item_name",
-        "department",
-        "accepted_at",
-        "completed_at",
-        "promised_working_days",
-        "status",
-        "is_completed",
-        "is_overdue",
-        "channel",
-        "source_file",
-        "source_sheet",
-        "source_row",
-    },
-    "fct_evaluations": {
-        "evaluation_key",
-        "region_code",
-        "source_evaluation_id",
-        "evaluated_at",
-        "channel",
-        "item_name",
-        "department",
-        "rating",
-        "rating_label",
-        "source_file",
-        "source_sheet",
-        "source_row",
-    },
-    "fct_reported_stats": {
-        "region_code",
-        "dataset",
-        "subject",
-        "metric",
-        "metric_label",
-        "value",
-        "period_start",
-        "period_end",
-        "source_file",
-        "source_sheet",
-        "source_row",
-    },
-    "audit_files": {
-        "file_path",
-        "sha256",
-        "size_bytes",
-        "region_code",
-        "dataset",
-        "status",
-        "rows",
-        "error",
-        "duplicate_of",
-        "loaded_at",
-        "warnings",
-    },
-    "audit_reconciliation": {
-        "source_file",
-        "source_sheet",
-        "subject",
-        "metric",
-        "reported_total",
-        "computed_total",
-        "is_match",
-    },
-    "dim_region": {"region_code", "region_name", "parent_code", "level"},
-    "dim_date": {"date_day", "year", "month", "is_working_day"},
-    "mart_region_month": {
-        "region_code",
-        "month",
-        "orders_received",
-        "orders_closed",
-        "orders_overdue",
-        "close_rate",
-        "cases_accepted",
-        "cases_completed",
-        "evaluations_total",
-        "satisfaction_rate",
-        "very_satisfied_rate",
-    },
-    "mart_region_yoy": {"region_code", "year", "metric", "value", "prior_year_value", "yoy_change"},
-    "mart_region_comparison": {
-        "grain",
-        "period_start",
-        "level",
-        "metric",
-        "region_code",
-        "value",
-        "rank",
-        "percentile",
-    },
-    "mart_unit_scorecard": {
-        "region_code",
-        "handling_unit",
-        "month",
-        "orders_assigned",
-        "orders_closed",
-        "close_rate",
-        "orders_overdue",
-        "receipt_rate",
-        "median_handling_working_days",
-        "satisfaction_rate",
-    },
-}
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+CONTRACT_DOC = Path(__file__).resolve().parents[1] / "docs" / "contract.md"
+
+#: Lineage every fact row carries (§4).
+FACT_LINEAGE = {"source_file", "source_sheet", "source_row"}
+
+_ROW = re.compile(r"^\|\s*`(?P<table>[a-z_]+)`\s*\|[^|]*\|(?P<columns>[^|]*)\|\s*$")
+
+
+def published_columns(markdown: str) -> dict[str, set[str]]:
+    """{table: columns} from the rows of a contract page's published-tables table: rows whose
+    first cell is a backticked table name, columns the backticked words of the last cell outside
+    brackets."""
+    out: dict[str, set[str]] = {}
+    for line in markdown.splitlines():
+        m = _ROW.match(line.strip())
+        if m:
+            cell = m["columns"]
+            while re.search(r"\([^()]*\)", cell):  # values in brackets are not columns
+                cell = re.sub(r"\([^()]*\)", "", cell)
+            out[m["table"]] = set(re.findall(r"`([a-z_0-9]+)`", cell))
+    return out
+
+
+def _contract_columns() -> dict[str, set[str]]:
+    tables = published_columns(CONTRACT_DOC.read_text(encoding="utf-8"))
+    for name, columns in tables.items():
+        if name.startswith("fct_"):
+            columns |= FACT_LINEAGE
+    return tables
+
+
+CONTRACT_COLUMNS: dict[str, set[str]] = _contract_columns()

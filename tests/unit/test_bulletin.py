@@ -289,7 +289,7 @@ def wuqia(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 
 
 def test_the_contract_columns_are_all_in_the_tiny_warehouse() -> None:
-    """The hand-made tables have at least the columns CONTRACT.md §4 promises."""
+    """The hand-made tables have at least the columns docs/contract.md §4 promises."""
     assert CONTRACT_COLUMNS["fct_hotline_orders"] <= set(ORDER_COLUMNS)
     assert CONTRACT_COLUMNS["fct_evaluations"] <= set(EVALUATION_COLUMNS)
     assert CONTRACT_COLUMNS["fct_reported_stats"] <= set(STATS_COLUMNS)

@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from govdw.query import open_published
 
-#: Chinese names of the measures the charts show (the `metric` codes of CONTRACT.md §5).
+#: Chinese names of the measures the charts show (the `metric` codes of docs/contract.md §5).
 METRIC_LABELS: dict[str, str] = {
     "orders_received": "受理量",
     "orders_assigned": "承办量",

@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 from govdw.query import open_published, spreadsheet_safe, table_names
 
 FORMATS = ("parquet", "csv", "xlsx")
-#: What analysts read (CONTRACT.md §4): main-schema tables and views with these prefixes.
+#: What analysts read (docs/contract.md §4): main-schema tables and views with these prefixes.
 PUBLISHED_PREFIXES = ("fct_", "dim_", "mart_", "audit_")
 #: Fact tables exported as Parquet folders by region_code and the year of this column.
 FACT_YEAR_COLUMN: dict[str, str] = {
