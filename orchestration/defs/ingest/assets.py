@@ -17,7 +17,12 @@ from dagster import (
 
 from govdw.types import FileOutcome, IngestSummary
 from orchestration.lib import progress
-from orchestration.lib.raw_files import RAW_FILES, partition_key, rel_paths_for_keys
+from orchestration.lib.raw_files import (
+    RAW_FILES,
+    RAW_FILES_PARTITIONS,
+    partition_key,
+    rel_paths_for_keys,
+)
 from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPaths
 
 #: Per-file details go into run-level metadata only up to this many files (the UI stays usable);
@@ -131,7 +136,7 @@ def landing_files(context: AssetExecutionContext, paths: GovdwPaths) -> Material
     from govdw import ingest
 
     raw_dir = paths.raw_path()
-    all_keys = set(context.instance.get_dynamic_partitions(RAW_FILES.name or "raw_files"))
+    all_keys = set(context.instance.get_dynamic_partitions(RAW_FILES_PARTITIONS))
     keys = list(context.partition_keys)
     # A run over every known file also forgets files gone from raw/ (only=None).
     only = None if set(keys) >= all_keys else rel_paths_for_keys(raw_dir, keys)

@@ -17,16 +17,15 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from orchestration.defs.jobs import PIPELINE_JOB
 from orchestration.lib.raw_files import (
-    RAW_FILES,
+    RAW_FILES_PARTITIONS,
     Fingerprint,
     contiguous_ranges,
     fingerprint_dir,
     partition_key,
 )
 from orchestration.lib.resources import GovdwPaths
-
-PIPELINE_JOB = "govdw_pipeline"
 
 
 def _load_cursor(cursor: str | None) -> dict[str, Fingerprint]:
@@ -80,7 +79,7 @@ def raw_files_sensor(
             context.update_cursor(_dump_cursor(current))
         return SkipReason("no new or changed files in the raw folder")
 
-    name = RAW_FILES.name or "raw_files"
+    name = RAW_FILES_PARTITIONS
     known = list(context.instance.get_dynamic_partitions(name))
     known_set = set(known)
     wanted_keys = {partition_key(rel) for rel in changed}
