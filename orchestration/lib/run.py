@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetKey, DagsterInstance, DagsterRunStatus, Definitions
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DagsterRunStatus,
+    Definitions,
+    ExecuteInProcessResult,
+    JobDefinition,
+)
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -159,27 +166,10 @@ def _ignore(text: str, to_stderr: bool) -> None:
     pass
 
 
-def run_pipeline(
-    raw: Path,
-    warehouse: Path,
-    defs: Definitions,
-    *,
-    full_refresh: bool = False,
-    make_progress: Callable[[], Callable[[Any], None]] | None = None,
-    notify: Notify = _ignore,
-) -> RunResult:
-    """Run `defs`' pipeline job over every file in `raw` and publish `warehouse`.
-
-    The environment (GOVDW_*, DAGSTER_HOME) must already point at `raw` and `warehouse`, as
-    `defs` reads it. `make_progress` is called as the job starts, to make the listener of
-    ingest progress events (see `progress.emit`). Raises `RunStopped` when a signal ends the
-    wait for another run and `RunRefused` when there is nothing to load; a failed run is a
-    `RunResult` with `success=False`.
-    """
-    home = settings.dagster_home()
-    ensure_instance_yaml(home)
-    job = defs.resolve_job_def(PIPELINE_JOB)
-    run_id = make_new_run_id()
+def _acquire_writer_lock(
+    home: Path, run_id: str, warehouse: Path, notify: Notify
+) -> tuple[runlock.WriterLock, str]:
+    """Take the writer lock of `home`, waiting for its holder; returns it and whom it waited for."""
     # One writer per Dagster home: a lock the kernel drops when its holder dies (even SIGKILL).
     lock = runlock.WriterLock(home)
     waiting_for = "another run"
@@ -201,104 +191,175 @@ def run_pipeline(
             lock.acquire(runlock.this_process(run_id=run_id, warehouse=str(warehouse)), tell)
     except runlock.Interrupted as stop:
         raise RunStopped(stop, waiting_for, warehouse) from None
+    return lock, waiting_for
+
+
+def _recover_and_wait(
+    instance: DagsterInstance, warehouse: Path, waiting_for: str, notify: Notify
+) -> None:
+    """Recover what killed runs left behind, then wait until no run holds the writer pool."""
+    try:
+        with runlock.stop_on_signals():
+            # Runs left STARTED by a killed govdw run: mark failed, free their slots.
+            for note in recover_dead_runs(instance):
+                notify(f"  {note}", False)
+            for leftover in remove_stale_temp_files(warehouse):
+                notify(f"  removed {leftover} (left by a publish that was killed)", False)
+            # A run launched from the UI, sensor or schedule may hold the writer pool.
+            waited, told, told_at = 0.0, "", 0.0
+            for delay in runlock.backoff():
+                holders = writer_holders(instance, WRITER_POOL)
+                if not holders:
+                    break
+                waiting_for = ", ".join(h.describe() for h in holders)
+                if waiting_for != told or waited - told_at >= 60:
+                    notify(
+                        f"  waiting for {waiting_for} to release the writer slot "
+                        f"({fmt_seconds(waited)} so far; Ctrl-C stops waiting)",
+                        True,
+                    )
+                    told, told_at = waiting_for, waited
+                time.sleep(delay)
+                waited += delay
+    except runlock.Interrupted as stop:
+        raise RunStopped(stop, waiting_for, warehouse) from None
+
+
+def _sync_raw_files(instance: DagsterInstance, raw: Path, notify: Notify) -> list[str]:
+    """Sync the raw-file partitions with `raw` and return their keys; refuse when there are none."""
+    added, removed = sync_partitions(instance, raw)
+    keys = list(instance.get_dynamic_partitions(RAW_FILES_PARTITIONS))
+    if not keys:
+        raise RunRefused(
+            f"no data files in {raw}: drop exports under raw/<region>/ or run `govdw sample`"
+        )
+    notify(
+        f"  {len(keys)} file(s) known ({len(added)} new, {len(removed)} gone); "
+        "loading them in one run",
+        False,
+    )
+    return keys
+
+
+def _run_tags(keys: list[str], run_id: str, full_refresh: bool) -> dict[str, str]:
+    """The run's tags: the whole partition range, this process, and the full-refresh flag."""
+    tags = {
+        ASSET_PARTITION_RANGE_START_TAG: keys[0],
+        ASSET_PARTITION_RANGE_END_TAG: keys[-1],
+        **process_tags(run_id),
+    }
+    if full_refresh:
+        tags[FULL_REFRESH_TAG] = "true"
+    return tags
+
+
+def _run_log_path(home: Path, run_id: str) -> Path:
+    """Where the run's full log goes, under the Dagster home's logs folder."""
+    # Unique per run (run id in the name, created O_EXCL): two runs never share a log.
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return home / "logs" / f"run-{stamp}-{run_id[:8]}.log"
+
+
+def _execute(
+    job: JobDefinition,
+    instance: DagsterInstance,
+    tags: dict[str, str],
+    run_id: str,
+    log: Path,
+    make_progress: Callable[[], Callable[[Any], None]] | None,
+) -> ExecuteInProcessResult:
+    """Execute the job in this process, its output into the run's log, progress to a listener."""
+    run_progress.set_listener(make_progress() if make_progress else None)
+    run_log = RunLog(log)
+    # Every process of the run (ingest workers, dbt) carries the token: a later run can
+    # stop the ones a killed run left behind, and nothing else.
+    os.environ[runlock.RUN_ENV] = run_id
+    # Dagster's event lines (tracebacks included) stay in the run's event log
+    # (`govdw ui`); a failure is explained in a few lines instead.
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    try:
+        with contextlib.redirect_stdout(run_log):
+            return job.execute_in_process(
+                instance=instance,
+                tags=tags,
+                raise_on_error=False,
+                run_config=quiet,
+                run_id=run_id,
+            )
+    finally:
+        run_progress.set_listener(None)
+        run_log.close()
+        os.environ.pop(runlock.RUN_ENV, None)
+
+
+def _run_result(
+    instance: DagsterInstance,
+    result: ExecuteInProcessResult,
+    run_id: str,
+    log: Path,
+    warehouse: Path,
+) -> RunResult:
+    """What the executed run did: its failure, or its counts and the published summary."""
+    if not result.success:
+        record = instance.get_run_by_id(run_id)
+        stopped = record is not None and record.status in (
+            DagsterRunStatus.CANCELED,
+            DagsterRunStatus.CANCELING,
+        )
+        return RunResult(
+            run_id=result.run_id,
+            success=False,
+            log=log,
+            warehouse=warehouse,
+            failure=failure_message(result),
+            interrupted=stopped,
+        )
+    ingest = materialization_metadata(result, "landing_files")
+    parsed = int(ingest.get("loaded", 0) or 0) + int(ingest.get("quarantined", 0) or 0)
+    return RunResult(
+        run_id=result.run_id,
+        success=True,
+        log=log,
+        warehouse=warehouse,
+        parsed=parsed,
+        unchanged=int(ingest.get("unchanged", 0) or 0),
+        dbt_skipped=dbt_skipped(result),
+        # Read while this run still holds the lock: the warehouse it published.
+        summary=published_summary(warehouse, FACT_TABLES),
+    )
+
+
+def run_pipeline(
+    raw: Path,
+    warehouse: Path,
+    defs: Definitions,
+    *,
+    full_refresh: bool = False,
+    make_progress: Callable[[], Callable[[Any], None]] | None = None,
+    notify: Notify = _ignore,
+) -> RunResult:
+    """Run `defs`' pipeline job over every file in `raw` and publish `warehouse`.
+
+    The environment (GOVDW_*, DAGSTER_HOME) must already point at `raw` and `warehouse`, as
+    `defs` reads it. `make_progress` is called as the job starts, to make the listener of
+    ingest progress events (see `progress.emit`). Raises `RunStopped` when a signal ends the
+    wait for another run and `RunRefused` when there is nothing to load; a failed run is a
+    `RunResult` with `success=False`.
+    """
+    home = settings.dagster_home()
+    ensure_instance_yaml(home)
+    job = defs.resolve_job_def(PIPELINE_JOB)
+    run_id = make_new_run_id()
+    lock, waiting_for = _acquire_writer_lock(home, run_id, warehouse, notify)
     try:
         with DagsterInstance.get() as instance:
-            try:
-                with runlock.stop_on_signals():
-                    # Runs left STARTED by a killed govdw run: mark failed, free their slots.
-                    for note in recover_dead_runs(instance):
-                        notify(f"  {note}", False)
-                    for leftover in remove_stale_temp_files(warehouse):
-                        notify(f"  removed {leftover} (left by a publish that was killed)", False)
-                    # A run launched from the UI, sensor or schedule may hold the writer pool.
-                    waited, told, told_at = 0.0, "", 0.0
-                    for delay in runlock.backoff():
-                        holders = writer_holders(instance, WRITER_POOL)
-                        if not holders:
-                            break
-                        waiting_for = ", ".join(h.describe() for h in holders)
-                        if waiting_for != told or waited - told_at >= 60:
-                            notify(
-                                f"  waiting for {waiting_for} to release the writer slot "
-                                f"({fmt_seconds(waited)} so far; Ctrl-C stops waiting)",
-                                True,
-                            )
-                            told, told_at = waiting_for, waited
-                        time.sleep(delay)
-                        waited += delay
-            except runlock.Interrupted as stop:
-                raise RunStopped(stop, waiting_for, warehouse) from None
+            _recover_and_wait(instance, warehouse, waiting_for, notify)
             fix_pool_wait_spin()
-            added, removed = sync_partitions(instance, raw)
-            keys = list(instance.get_dynamic_partitions(RAW_FILES_PARTITIONS))
-            if not keys:
-                raise RunRefused(
-                    f"no data files in {raw}: drop exports under raw/<region>/ or run "
-                    "`govdw sample`"
-                )
-            notify(
-                f"  {len(keys)} file(s) known ({len(added)} new, {len(removed)} gone); "
-                "loading them in one run",
-                False,
-            )
-            tags = {
-                ASSET_PARTITION_RANGE_START_TAG: keys[0],
-                ASSET_PARTITION_RANGE_END_TAG: keys[-1],
-                **process_tags(run_id),
-            }
-            if full_refresh:
-                tags[FULL_REFRESH_TAG] = "true"
-            # Unique per run (run id in the name, created O_EXCL): two runs never share a log.
-            stamp = time.strftime("%Y%m%d-%H%M%S")
-            log = home / "logs" / f"run-{stamp}-{run_id[:8]}.log"
+            keys = _sync_raw_files(instance, raw, notify)
+            tags = _run_tags(keys, run_id, full_refresh)
+            log = _run_log_path(home, run_id)
             notify(f"  run {run_id}; full log: {log}", False)
-            run_progress.set_listener(make_progress() if make_progress else None)
-            run_log = RunLog(log)
-            # Every process of the run (ingest workers, dbt) carries the token: a later run can
-            # stop the ones a killed run left behind, and nothing else.
-            os.environ[runlock.RUN_ENV] = run_id
-            # Dagster's event lines (tracebacks included) stay in the run's event log
-            # (`govdw ui`); a failure is explained in a few lines instead.
-            quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-            try:
-                with contextlib.redirect_stdout(run_log):
-                    result = job.execute_in_process(
-                        instance=instance,
-                        tags=tags,
-                        raise_on_error=False,
-                        run_config=quiet,
-                        run_id=run_id,
-                    )
-            finally:
-                run_progress.set_listener(None)
-                run_log.close()
-                os.environ.pop(runlock.RUN_ENV, None)
-            if not result.success:
-                record = instance.get_run_by_id(run_id)
-                stopped = record is not None and record.status in (
-                    DagsterRunStatus.CANCELED,
-                    DagsterRunStatus.CANCELING,
-                )
-                return RunResult(
-                    run_id=result.run_id,
-                    success=False,
-                    log=log,
-                    warehouse=warehouse,
-                    failure=failure_message(result),
-                    interrupted=stopped,
-                )
-            ingest = materialization_metadata(result, "landing_files")
-            parsed = int(ingest.get("loaded", 0) or 0) + int(ingest.get("quarantined", 0) or 0)
-            return RunResult(
-                run_id=result.run_id,
-                success=True,
-                log=log,
-                warehouse=warehouse,
-                parsed=parsed,
-                unchanged=int(ingest.get("unchanged", 0) or 0),
-                dbt_skipped=dbt_skipped(result),
-                # Read while this run still holds the lock: the warehouse it published.
-                summary=published_summary(warehouse, FACT_TABLES),
-            )
+            result = _execute(job, instance, tags, run_id, log, make_progress)
+            return _run_result(instance, result, run_id, log, warehouse)
     finally:
         lock.release()

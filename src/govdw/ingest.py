@@ -17,13 +17,16 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from govdw import extract, load, roles, settings, vocab
 from govdw.discover import discover, sha256_file
 from govdw.read import read_workbook
 from govdw.sniff import sniff
 from govdw.types import FileEntry, FileOutcome, IngestSummary, Limits, ParseResult
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 
@@ -387,6 +390,162 @@ def _parsed_outcome(entry: FileEntry, result: ParseResult) -> FileOutcome:
     )
 
 
+def _prepare_landing(con: duckdb.DuckDBPyConnection, *, full_refresh: bool) -> None:
+    """Create the landing schema, dropping it first on a full refresh or a new parser version."""
+    load.ensure_schema(con)
+    version = parser_version()
+    if full_refresh or load.parser_version(con) != version:
+        con.execute("drop schema if exists landing cascade")
+        load.ensure_schema(con)
+        load.record_parser_version(con, version)
+
+
+def _byte_owners(states: dict[str, tuple[str, str]], current: dict[str, str]) -> dict[str, str]:
+    """sha256 -> rel_path of the loaded file that still holds the bytes it was loaded with."""
+    owner: dict[str, str] = {}
+    for path, (sha, status) in sorted(states.items()):
+        if status == "loaded" and current.get(path) == sha:
+            owner.setdefault(sha, path)
+    return owner
+
+
+def _record_unchanged(summary: IngestSummary, rel_path: str, known: load.FileState) -> None:
+    """Count a file left as it is and add its outcome to the summary."""
+    summary.unchanged += 1
+    summary.files.append(_unchanged(rel_path, known))
+
+
+def _record_quarantine(
+    con: duckdb.DuckDBPyConnection, entry: FileEntry, error: str, summary: IngestSummary
+) -> None:
+    """Quarantine a file without parsing it, as a change of the landing tables."""
+    load.mark_quarantined(con, entry, error)
+    summary.quarantined += 1
+    summary.changed = True
+    summary.files.append(_quarantine_outcome(entry, error))
+
+
+def _plan_files(
+    con: duckdb.DuckDBPyConnection,
+    entries: list[FileEntry],
+    details: dict[str, load.FileState],
+    states: dict[str, tuple[str, str]],
+    owner: dict[str, str],
+    summary: IngestSummary,
+) -> tuple[list[FileEntry], list[tuple[FileEntry, str]]]:
+    """Sort files into unchanged, quarantined unparsed, duplicates and the ones to parse."""
+    to_parse: list[FileEntry] = []
+    duplicates: list[tuple[FileEntry, str]] = []
+    for entry in entries:
+        state = states.get(entry.rel_path)
+        if entry.problem is not None:
+            # Never opened: a link out of raw/, a broken link, a loop, a FIFO, socket, device.
+            error = f"{entry.rel_path}: {entry.problem}"
+            known = details.get(entry.rel_path)
+            if known is not None and (known.status, known.error) == ("quarantined", error):
+                _record_unchanged(summary, entry.rel_path, known)
+                continue
+            _record_quarantine(con, entry, error, summary)
+            continue
+        if (
+            state is not None
+            and state[0] == entry.sha256
+            and state[1] != "duplicate"
+            and not _read_again(details[entry.rel_path])
+        ):
+            _record_unchanged(summary, entry.rel_path, details[entry.rel_path])
+            continue
+        first = owner.get(entry.sha256)
+        if first is not None and first != entry.rel_path:
+            duplicates.append((entry, first))
+            continue
+        if entry.region_code is None:
+            error = f"{entry.rel_path}: {entry.region_error or 'the folder names no known region'}"
+            _record_quarantine(con, entry, error, summary)
+            continue
+        owner[entry.sha256] = entry.rel_path
+        to_parse.append(entry)
+    return to_parse, duplicates
+
+
+def _record_parsed(summary: IngestSummary, entry: FileEntry, result: ParseResult) -> None:
+    """Count a parsed file, loaded or quarantined, with its rows per landing table."""
+    summary.parsed += 1
+    summary.changed = True
+    outcome = _parsed_outcome(entry, result)
+    if result.status == "loaded":
+        summary.loaded += 1
+        for name, count in outcome.rows_by_table.items():
+            summary.rows_by_table[name] = summary.rows_by_table.get(name, 0) + count
+    else:
+        summary.quarantined += 1
+    summary.files.append(outcome)
+
+
+def _parse_and_write(
+    con: duckdb.DuckDBPyConnection,
+    to_parse: list[FileEntry],
+    details: dict[str, load.FileState],
+    summary: IngestSummary,
+    *,
+    workers: int | None,
+    progress: Progress | None,
+    limits: Limits | None,
+) -> dict[str, ParseResult]:
+    """Parse the files in worker processes and write each result as it comes; rel_path -> it."""
+    outcome_of: dict[str, ParseResult] = {}
+    by_path = {e.rel_path: e for e in to_parse}
+    for result in parse_files(to_parse, workers=workers, progress=progress, limits=limits):
+        entry = by_path[result.rel_path]
+        replaced = _replaced_warning(details.get(entry.rel_path), entry, result)
+        if replaced:
+            result.warnings = [*result.warnings, replaced]
+        load.write_result(con, entry, result)
+        outcome_of[result.rel_path] = result
+        _record_parsed(summary, entry, result)
+    return outcome_of
+
+
+def _settle_duplicates(
+    con: duckdb.DuckDBPyConnection,
+    duplicates: list[tuple[FileEntry, str]],
+    outcome_of: dict[str, ParseResult],
+    states: dict[str, tuple[str, str]],
+    summary: IngestSummary,
+) -> None:
+    """Mark each duplicate as such, or quarantine it when the file it repeats was quarantined."""
+    for entry, first in duplicates:
+        original = outcome_of.get(first)
+        if original is not None and original.status != "loaded":
+            error = (
+                f"{entry.rel_path}: same bytes as {first}, which was quarantined: {original.error}"
+            )
+            load.mark_quarantined(con, entry, error)
+            summary.quarantined += 1
+            summary.files.append(_quarantine_outcome(entry, error))
+        else:
+            if states.get(entry.rel_path) != (entry.sha256, "duplicate"):
+                summary.changed = True
+            load.mark_duplicate(con, entry, first)
+            summary.duplicate += 1
+            summary.files.append(
+                FileOutcome(
+                    entry.rel_path,
+                    "duplicate",
+                    duplicate_of=first,
+                    region_code=entry.region_code,
+                )
+            )
+
+
+def _forget_missing(
+    con: duckdb.DuckDBPyConnection, present: set[str], summary: IngestSummary
+) -> None:
+    """Drop the landing rows of files no longer under raw/ and count them as a change."""
+    summary.forgotten = load.forget_missing(con, present)
+    summary.changed = summary.changed or bool(summary.forgotten)
+
+
 def ingest_dir(
     raw_dir: Path,
     build_db: Path,
@@ -405,12 +564,7 @@ def ingest_dir(
     build_db.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(build_db))
     try:
-        load.ensure_schema(con)
-        version = parser_version()
-        if full_refresh or load.parser_version(con) != version:
-            con.execute("drop schema if exists landing cascade")
-            load.ensure_schema(con)
-            load.record_parser_version(con, version)
+        _prepare_landing(con, full_refresh=full_refresh)
         entries = discover(Path(raw_dir))
         current = {e.rel_path: e.sha256 for e in entries}
         present = set(current)
@@ -421,99 +575,14 @@ def ingest_dir(
         states = {path: (d.sha256, d.status) for path, d in details.items()}
         # sha256 -> rel_path of the file that owns those bytes: loaded files still holding the
         # bytes they were loaded with come first, then new files in rel_path order.
-        owner: dict[str, str] = {}
-        for path, (sha, status) in sorted(states.items()):
-            if status == "loaded" and current.get(path) == sha:
-                owner.setdefault(sha, path)
-        to_parse: list[FileEntry] = []
-        duplicates: list[tuple[FileEntry, str]] = []
-        for entry in entries:
-            state = states.get(entry.rel_path)
-            if entry.problem is not None:
-                # Never opened: a link out of raw/, a broken link, a loop, a FIFO, socket, device.
-                error = f"{entry.rel_path}: {entry.problem}"
-                known = details.get(entry.rel_path)
-                if known is not None and (known.status, known.error) == ("quarantined", error):
-                    summary.unchanged += 1
-                    summary.files.append(_unchanged(entry.rel_path, known))
-                    continue
-                load.mark_quarantined(con, entry, error)
-                summary.quarantined += 1
-                summary.changed = True
-                summary.files.append(_quarantine_outcome(entry, error))
-                continue
-            if (
-                state is not None
-                and state[0] == entry.sha256
-                and state[1] != "duplicate"
-                and not _read_again(details[entry.rel_path])
-            ):
-                summary.unchanged += 1
-                summary.files.append(_unchanged(entry.rel_path, details[entry.rel_path]))
-                continue
-            first = owner.get(entry.sha256)
-            if first is not None and first != entry.rel_path:
-                duplicates.append((entry, first))
-                continue
-            if entry.region_code is None:
-                error = (
-                    f"{entry.rel_path}: {entry.region_error or 'the folder names no known region'}"
-                )
-                load.mark_quarantined(con, entry, error)
-                summary.quarantined += 1
-                summary.changed = True
-                summary.files.append(_quarantine_outcome(entry, error))
-                continue
-            owner[entry.sha256] = entry.rel_path
-            to_parse.append(entry)
-
-        outcome_of: dict[str, ParseResult] = {}
-        by_path = {e.rel_path: e for e in to_parse}
-        for result in parse_files(to_parse, workers=workers, progress=progress, limits=limits):
-            entry = by_path[result.rel_path]
-            replaced = _replaced_warning(details.get(entry.rel_path), entry, result)
-            if replaced:
-                result.warnings = [*result.warnings, replaced]
-            load.write_result(con, entry, result)
-            outcome_of[result.rel_path] = result
-            summary.parsed += 1
-            summary.changed = True
-            outcome = _parsed_outcome(entry, result)
-            if result.status == "loaded":
-                summary.loaded += 1
-                for name, count in outcome.rows_by_table.items():
-                    summary.rows_by_table[name] = summary.rows_by_table.get(name, 0) + count
-            else:
-                summary.quarantined += 1
-            summary.files.append(outcome)
-
-        for entry, first in duplicates:
-            original = outcome_of.get(first)
-            if original is not None and original.status != "loaded":
-                error = (
-                    f"{entry.rel_path}: same bytes as {first}, which was quarantined: "
-                    f"{original.error}"
-                )
-                load.mark_quarantined(con, entry, error)
-                summary.quarantined += 1
-                summary.files.append(_quarantine_outcome(entry, error))
-            else:
-                if states.get(entry.rel_path) != (entry.sha256, "duplicate"):
-                    summary.changed = True
-                load.mark_duplicate(con, entry, first)
-                summary.duplicate += 1
-                summary.files.append(
-                    FileOutcome(
-                        entry.rel_path,
-                        "duplicate",
-                        duplicate_of=first,
-                        region_code=entry.region_code,
-                    )
-                )
-
+        owner = _byte_owners(states, current)
+        to_parse, duplicates = _plan_files(con, entries, details, states, owner, summary)
+        outcome_of = _parse_and_write(
+            con, to_parse, details, summary, workers=workers, progress=progress, limits=limits
+        )
+        _settle_duplicates(con, duplicates, outcome_of, states, summary)
         if only is None:
-            summary.forgotten = load.forget_missing(con, present)
-            summary.changed = summary.changed or bool(summary.forgotten)
+            _forget_missing(con, present, summary)
         con.execute("checkpoint")
     finally:
         con.close()

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -363,6 +363,213 @@ def _to_rows(t: pa.Table) -> list[list[str | None]]:
     return [list(r) for r in zip(*cols, strict=True)] if cols else []
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """A sheet being scanned: its grids and the per-row arrays the table slicing reads."""
+
+    sheet: SheetLike
+    norm: pa.Table  # the whole grid, text normalised
+    nonnull: pa.Array  # filled cells per row
+    footnote: pa.Array  # the row's first text starts like a footnote
+    totals: pa.Array  # the row is a 合计/总计 row
+    hits: pa.Array  # cells per row that are known header words
+    head_rows: list[list[str | None]]  # the first rows as Python lists, for header finding
+
+    @property
+    def width(self) -> int:
+        """Number of grid columns."""
+        return int(self.sheet.grid.num_columns)
+
+    @property
+    def num_rows(self) -> int:
+        """Number of grid rows."""
+        return int(self.sheet.grid.num_rows)
+
+
+class _Region(NamedTuple):
+    """Where one table sits: header row, header depth, and its slice of grid rows."""
+
+    header: int  # grid row of the header's first row
+    two_rows: bool  # whether the header spans two rows
+    start: int  # first grid row of the preamble (titles, metadata) above the header
+    end: int  # grid row just past the table's data and footnotes
+
+
+def _scan_sheet(sheet: SheetLike, norm: pa.Table) -> _Scan:
+    """Compute the per-row masks and the header window of a non-empty sheet."""
+    nonnull = _nonnull_count(norm)
+    first = _first_text(norm)
+    footnote = pc.fill_null(pc.match_substring_regex(first, _footnote_re().pattern), False)
+    totals = _totals_mask(norm)
+    hits = _header_hits(norm)
+    head_rows = _to_rows(norm.slice(0, min(sheet.grid.num_rows, HEADER_WINDOW + 2)))
+    return _Scan(sheet, norm, nonnull, footnote, totals, hits, head_rows)
+
+
+def _later_header_candidates(scan: _Scan) -> list[int]:
+    """Grid rows with enough known header words, mostly words, to start a later table."""
+    # A later header is mostly known words: a record whose status and rating happen to be
+    # header words too (已办结, 非常满意) holds dates and ids besides, and stays data.
+    mostly_words = pc.greater_equal(pc.multiply(scan.hits, pa.scalar(2, pa.int32())), scan.nonnull)
+    later_mask = pc.and_(pc.greater_equal(scan.hits, MIN_HEADER_HITS), mostly_words)
+    rows: list[int] = pc.indices_nonzero(later_mask).to_pylist()
+    return rows
+
+
+def _header_starts(scan: _Scan) -> list[tuple[int, bool]]:
+    """(grid row, two_rows) of every header: the best of the first window, then later ones."""
+    found = find_header(scan.head_rows, 0, HEADER_WINDOW, scan.width)
+    if found is None:
+        return []
+    starts: list[tuple[int, bool]] = [found]
+    for i in _later_header_candidates(scan):
+        last_row, last_two = starts[-1]
+        if i <= last_row + (1 if last_two else 0):
+            continue
+        window = _to_rows(scan.norm.slice(i, 3))
+        if any(c is not None and _looks_like_value(c) for c in window[0]):
+            continue
+        got = find_header(window, 0, 1, scan.width)
+        if got is not None:
+            starts.append((i, got[1]))
+    return starts
+
+
+def _region_end(scan: _Scan, data_start: int, next_header: int) -> int:
+    """End of a table followed by another: the next table's title/unit rows go to that table."""
+    region_end = next_header
+    tail = scan.nonnull.slice(data_start, next_header - data_start).to_pylist()
+    while region_end > data_start and (tail[region_end - data_start - 1] or 0) <= 1:
+        region_end -= 1
+    return region_end
+
+
+def _regions(scan: _Scan, starts: list[tuple[int, bool]]) -> list[_Region]:
+    """Each header's region: from the previous region's end to before the next table's preamble."""
+    regions: list[_Region] = []
+    prev_end = 0
+    for k, (h, two) in enumerate(starts):
+        data_start = h + (2 if two else 1)
+        if k + 1 < len(starts):
+            region_end = _region_end(scan, data_start, starts[k + 1][0])
+        else:
+            region_end = scan.num_rows
+        regions.append(_Region(h, two, prev_end, region_end))
+        prev_end = region_end
+    return regions
+
+
+def _header_columns(scan: _Scan, h: int, two: bool) -> list[Column]:
+    """The columns of the header at grid row `h` (two rows when `two`), merges applied."""
+    if h + 1 < len(scan.head_rows):
+        parent = _row_cells(scan.head_rows, h, scan.width)
+        child = _row_cells(scan.head_rows, h + 1, scan.width) if two else None
+    else:
+        pair = _to_rows(scan.norm.slice(h, 2))
+        parent = _row_cells(pair, 0, scan.width)
+        child = _row_cells(pair, 1, scan.width) if two else None
+    return _flatten(parent, child, _merged_parent(scan.sheet, h, parent))
+
+
+def _split_footnotes(scan: _Scan, data_start: int, region_end: int) -> tuple[int, list[str]]:
+    """(end of the data body, footnote lines): the body stops at the first footnote row."""
+    seg_len = max(0, region_end - data_start)
+    seg_foot = scan.footnote.slice(data_start, seg_len)
+    foot_idx = pc.indices_nonzero(seg_foot).to_pylist()
+    body_end = data_start + (foot_idx[0] if foot_idx else seg_len)
+    footnotes = [
+        " ".join(c for c in r if c is not None)
+        for r in _to_rows(scan.norm.slice(body_end, region_end - body_end))
+        if any(c is not None for c in r)
+    ]
+    return body_end, footnotes
+
+
+class _BodyMasks(NamedTuple):
+    """Row masks over a table's data body."""
+
+    blank: pa.Array  # no filled cell
+    totals: pa.Array  # a 合计/总计 row
+    junk: pa.Array  # a lone cell under a wide header
+    keep: pa.Array  # a record: none of the above
+
+
+def _body_masks(scan: _Scan, data_start: int, body_len: int, wide: bool) -> _BodyMasks:
+    """Classify the body rows as blank, totals, junk or kept records."""
+    b_nonnull = scan.nonnull.slice(data_start, body_len)
+    b_totals = scan.totals.slice(data_start, body_len)
+    blank = pc.equal(b_nonnull, 0)
+    # With a wide header, a row holding a single cell is a stray note, not a record.
+    junk = pc.and_(pc.equal(b_nonnull, 1), pa.scalar(wide))
+    keep = pc.invert(pc.or_(pc.or_(blank, b_totals), junk))
+    return _BodyMasks(blank, b_totals, junk, keep)
+
+
+def _totals_rows(
+    body_raw: pa.Table, totals: pa.Array, columns: list[Column], first_row: int
+) -> list[TotalsRow]:
+    """The totals rows of a body (sheet row numbers from `first_row`), raw cells by column."""
+    return [
+        TotalsRow(
+            first_row + i,
+            {c.index: body_raw.column(c.index)[i].as_py() for c in columns},
+        )
+        for i in pc.indices_nonzero(totals).to_pylist()
+    ]
+
+
+def _junk_notes(body_norm: pa.Table, junk: pa.Array) -> list[str]:
+    """The first-column texts of junk rows, kept as footnotes."""
+    return [
+        str(body_norm.column(0)[i].as_py() or "")
+        for i in pc.indices_nonzero(junk).to_pylist()
+        if body_norm.column(0)[i].as_py()
+    ]
+
+
+def _build_table(scan: _Scan, region: _Region) -> LocatedTable:
+    """The located table of one region: preamble, header, kept data rows, totals and notes."""
+    sheet = scan.sheet
+    h, two = region.header, region.two_rows
+    data_start = h + (2 if two else 1)
+    preamble = _to_rows(scan.norm.slice(region.start, h - region.start))
+    titles, meta, unit = parse_preamble(preamble)
+    columns = _header_columns(scan, h, two)
+    body_end, footnotes = _split_footnotes(scan, data_start, region.end)
+
+    body_len = body_end - data_start
+    masks = _body_masks(scan, data_start, body_len, wide=len(columns) >= 4)
+    body_raw = sheet.grid.slice(data_start, body_len)
+    body_norm = scan.norm.slice(data_start, body_len)
+    row_numbers = pc.add(
+        pa.array(range(data_start, body_end), pa.int32()),
+        pa.scalar(sheet.first_row, pa.int32()),
+    )
+    first_row = data_start + sheet.first_row
+    junk_rows = [first_row + i for i in pc.indices_nonzero(masks.junk).to_pylist()]
+    footnotes.extend(_junk_notes(body_norm, masks.junk))
+    keep = masks.keep
+    every_row = bool(pc.all(keep).as_py()) if len(keep) else True
+    table = LocatedTable(
+        sheet=sheet.name,
+        header_rows=[h + sheet.first_row] + ([h + 1 + sheet.first_row] if two else []),
+        columns=columns,
+        # Slices share the sheet's buffers; filter() copies, so only when a row goes.
+        raw=body_raw if every_row else body_raw.filter(keep),
+        norm=body_norm if every_row else body_norm.filter(keep),
+        rows=_as_array(row_numbers if every_row else row_numbers.filter(keep)),
+        titles=titles,
+        metadata=meta,
+        unit=unit,
+        totals=_totals_rows(body_raw, masks.totals, columns, first_row),
+        footnotes=footnotes,
+        blank_rows=int(pc.sum(pc.cast(masks.blank, pa.int32())).as_py() or 0),
+        junk_rows=junk_rows,
+    )
+    table.exported_at = exported_at_of(meta, footnotes)
+    return table
+
+
 def locate_tables(sheet: SheetLike, norm: pa.Table | None = None) -> list[LocatedTable]:
     """Every table on a sheet, in order; an empty list when no row looks like a header."""
     grid = sheet.grid
@@ -370,115 +577,9 @@ def locate_tables(sheet: SheetLike, norm: pa.Table | None = None) -> list[Locate
         return []
     if norm is None:
         norm = normalize_grid(grid)
-    width = grid.num_columns
-    n = grid.num_rows
-    nonnull = _nonnull_count(norm)
-    first = _first_text(norm)
-    footnote = pc.fill_null(pc.match_substring_regex(first, _footnote_re().pattern), False)
-    totals = _totals_mask(norm)
-    hits = _header_hits(norm)
-
-    # Header starts: the best row of the first window, then later rows with enough known words.
-    starts: list[tuple[int, bool]] = []
-    head_rows = _to_rows(norm.slice(0, min(n, HEADER_WINDOW + 2)))
-    found = find_header(head_rows, 0, HEADER_WINDOW, width)
-    if found is None:
-        return []
-    starts.append(found)
-    # A later header is mostly known words: a record whose status and rating happen to be
-    # header words too (已办结, 非常满意) holds dates and ids besides, and stays data.
-    mostly_words = pc.greater_equal(pc.multiply(hits, pa.scalar(2, pa.int32())), nonnull)
-    later_mask = pc.and_(pc.greater_equal(hits, MIN_HEADER_HITS), mostly_words)
-    later = pc.indices_nonzero(later_mask).to_pylist()
-    for i in later:
-        last_row, last_two = starts[-1]
-        if i <= last_row + (1 if last_two else 0):
-            continue
-        window = _to_rows(norm.slice(i, 3))
-        if any(c is not None and _looks_like_value(c) for c in window[0]):
-            continue
-        got = find_header(window, 0, 1, width)
-        if got is not None:
-            starts.append((i, got[1]))
-
-    tables: list[LocatedTable] = []
-    prev_end = 0
-    for k, (h, two) in enumerate(starts):
-        data_start = h + (2 if two else 1)
-        next_h = starts[k + 1][0] if k + 1 < len(starts) else n
-        # The next table's title/unit rows sit just above its header: give them to it.
-        region_end = next_h
-        if k + 1 < len(starts):
-            tail = nonnull.slice(data_start, next_h - data_start).to_pylist()
-            while region_end > data_start and (tail[region_end - data_start - 1] or 0) <= 1:
-                region_end -= 1
-        preamble = _to_rows(norm.slice(prev_end, h - prev_end))
-        titles, meta, unit = parse_preamble(preamble)
-        if h + 1 < len(head_rows):
-            parent = _row_cells(head_rows, h, width)
-            child = _row_cells(head_rows, h + 1, width) if two else None
-        else:
-            pair = _to_rows(norm.slice(h, 2))
-            parent = _row_cells(pair, 0, width)
-            child = _row_cells(pair, 1, width) if two else None
-        columns = _flatten(parent, child, _merged_parent(sheet, h, parent))
-
-        seg_len = max(0, region_end - data_start)
-        seg_foot = footnote.slice(data_start, seg_len)
-        foot_idx = pc.indices_nonzero(seg_foot).to_pylist()
-        body_end = data_start + (foot_idx[0] if foot_idx else seg_len)
-        footnotes = [
-            " ".join(c for c in r if c is not None)
-            for r in _to_rows(norm.slice(body_end, region_end - body_end))
-            if any(c is not None for c in r)
-        ]
-        body_len = body_end - data_start
-        b_nonnull = nonnull.slice(data_start, body_len)
-        b_totals = totals.slice(data_start, body_len)
-        blank = pc.equal(b_nonnull, 0)
-        # With a wide header, a row holding a single cell is a stray note, not a record.
-        junk = pc.and_(pc.equal(b_nonnull, 1), pa.scalar(len(columns) >= 4))
-        keep = pc.invert(pc.or_(pc.or_(blank, b_totals), junk))
-        body_raw = grid.slice(data_start, body_len)
-        body_norm = norm.slice(data_start, body_len)
-        row_numbers = pc.add(
-            pa.array(range(data_start, body_end), pa.int32()),
-            pa.scalar(sheet.first_row, pa.int32()),
-        )
-        totals_rows = [
-            TotalsRow(
-                data_start + i + sheet.first_row,
-                {c.index: body_raw.column(c.index)[i].as_py() for c in columns},
-            )
-            for i in pc.indices_nonzero(b_totals).to_pylist()
-        ]
-        junk_rows = [data_start + i + sheet.first_row for i in pc.indices_nonzero(junk).to_pylist()]
-        footnotes.extend(
-            str(body_norm.column(0)[i].as_py() or "")
-            for i in pc.indices_nonzero(junk).to_pylist()
-            if body_norm.column(0)[i].as_py()
-        )
-        every_row = bool(pc.all(keep).as_py()) if len(keep) else True
-        table = LocatedTable(
-            sheet=sheet.name,
-            header_rows=[h + sheet.first_row] + ([h + 1 + sheet.first_row] if two else []),
-            columns=columns,
-            # Slices share the sheet's buffers; filter() copies, so only when a row goes.
-            raw=body_raw if every_row else body_raw.filter(keep),
-            norm=body_norm if every_row else body_norm.filter(keep),
-            rows=_as_array(row_numbers if every_row else row_numbers.filter(keep)),
-            titles=titles,
-            metadata=meta,
-            unit=unit,
-            totals=totals_rows,
-            footnotes=footnotes,
-            blank_rows=int(pc.sum(pc.cast(blank, pa.int32())).as_py() or 0),
-            junk_rows=junk_rows,
-        )
-        table.exported_at = exported_at_of(meta, footnotes)
-        tables.append(table)
-        prev_end = region_end
-    return tables
+    scan = _scan_sheet(sheet, norm)
+    starts = _header_starts(scan)
+    return [_build_table(scan, region) for region in _regions(scan, starts)]
 
 
 def describe(table: LocatedTable) -> dict[str, Any]:
