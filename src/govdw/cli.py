@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import dataclasses
 import importlib
 import io
 import json
@@ -190,14 +189,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _region_from_path(path: Path, raw: Path) -> str | None:
-    try:
-        rel = path.resolve().relative_to(raw.resolve())
-    except ValueError:
-        return None
-    return rel.parts[0] if len(rel.parts) > 1 else None
-
-
 def _human_report(report: Mapping[str, Any], indent: str = "") -> list[str]:
     lines = []
     for key, value in report.items():
@@ -214,57 +205,6 @@ def _human_report(report: Mapping[str, Any], indent: str = "") -> list[str]:
         else:
             lines.append(f"{indent}{key}: {value}")
     return lines
-
-
-#: Stands in for the region while `inspect` looks at a file whose region is unknown.
-_NO_REGION = "000000"
-
-
-def _region_of(file: Path, raw: Path, given: str | None) -> tuple[str | None, str | None]:
-    """(region code, why none) for any path: --region, else the raw folder's region folder,
-    else the nearest folder that names a region, else a region named in the file name."""
-    from govdw.regions import explain_region, region_in_text, resolve_region
-
-    if given:
-        code = resolve_region(given)
-        return code, None if code else explain_region(given)
-    folder = _region_from_path(file, raw)
-    if folder:
-        code = resolve_region(folder)
-        return code, None if code else explain_region(folder)
-    for part in reversed(file.resolve().parent.parts):
-        code = resolve_region(part)
-        if code:
-            return code, None
-    code = region_in_text(file.name)
-    if code:
-        return code, None
-    return None, (
-        "no region: neither its folders nor its file name name one; give --region CODE "
-        "(e.g. --region 653024)"
-    )
-
-
-def _entry_for(file: Path, raw: Path, region: str | None) -> Any:
-    """A discover.FileEntry for one file, hashing only that file (streamed, not the raw folder)."""
-    from govdw.discover import FileEntry, sha256_file
-
-    path = file.resolve()
-    try:
-        rel = path.relative_to(raw.resolve()).as_posix()
-    except ValueError:
-        rel = path.name
-    stat = path.stat()
-    code, error = _region_of(file, raw, region)
-    return FileEntry(
-        path=path,
-        rel_path=rel,
-        size_bytes=stat.st_size,
-        modified_at=datetime.fromtimestamp(stat.st_mtime),
-        sha256=sha256_file(path),
-        region_code=code,
-        region_error=error,
-    )
 
 
 @cli.command()
@@ -284,26 +224,9 @@ def inspect(file: Path, as_json: bool, region: str | None, raw_dir: Path | None)
     # Hashing identifying columns needs a key; never create the key file just to look at a file.
     if not os.environ.get("GOVDW_PII_KEY") and not settings.pii_key_path().exists():
         os.environ["GOVDW_PII_KEY"] = "govdw-inspect-ephemeral-key"
-    from govdw import ingest
+    from govdw import ingest  # lazy: start-up cost
 
-    entry = _entry_for(file, raw, region)
-    no_region = entry.region_error if entry.region_code is None else None
-    if no_region:
-        # Still show what the file holds: parse it under a placeholder region, then say why a
-        # run would quarantine it.
-        entry = dataclasses.replace(entry, region_code=_NO_REGION, region_error=None)
-    result = ingest.parse_file(entry)
-    report = {
-        "file": str(file),
-        "region": None if no_region else entry.region_code,
-        **(getattr(result, "report", {}) or {}),
-    }
-    report.setdefault("status", getattr(result, "status", None))
-    if getattr(result, "error", None):
-        report.setdefault("problems", [result.error])
-    if no_region:
-        report["status"] = "quarantined"
-        report["problems"] = [f"{file.name}: {no_region}", *report.get("problems", [])]
+    report = ingest.inspect_file(file, raw, region)
     if as_json:
         click.echo(json.dumps(_jsonable(report), ensure_ascii=False, indent=2))
     else:
@@ -502,13 +425,6 @@ def shell(warehouse: Path | None, fmt: str) -> None:
 # -------------------------------------------------------------------------------------- sample
 
 
-def _has_data_files(raw: Path) -> bool:
-    """Whether `raw` holds a file a run would load (the ingester's walk of the raw folder)."""
-    from govdw.discover import walk  # lazy: start-up cost (pyarrow, via the region tables)
-
-    return any(found.problem is None for found in walk(raw))
-
-
 @cli.command()
 @click.option("--raw-dir", type=click.Path(path_type=Path), default=None, help="Raw drop folder.")
 @click.option("--scale", type=float, default=None, help="Size of the sample (default 0.02).")
@@ -519,8 +435,10 @@ def sample(
     raw_dir: Path | None, scale: float | None, seed: int | None, truth: Path | None, if_empty: bool
 ) -> None:
     """Write the realistic multi-region, multi-year sample exports into the raw folder."""
+    from govdw.discover import has_data_files  # lazy: start-up cost (pyarrow, region tables)
+
     raw = raw_dir.expanduser().resolve() if raw_dir else settings.raw_dir()
-    if if_empty and _has_data_files(raw):
+    if if_empty and has_data_files(raw):
         click.echo(f"govdw sample: {raw} already holds data files; leaving it as is")
         return
     # Imported by name so this module does not depend on the generator at import time.

@@ -16,6 +16,7 @@ Everything that is not followed or cannot be opened still comes back as an entry
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import os
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from govdw.regions import explain_region, resolve_region
+from govdw.regions import explain_region, region_in_text, resolve_region
 from govdw.types import FileEntry
 
 _CHUNK = 1 << 20  # 1 MiB: constant memory on large exports
@@ -258,19 +259,6 @@ def _entry(found: Found) -> FileEntry:
     )
 
 
-def entry_for(path: Path, raw_dir: Path) -> FileEntry:
-    """The FileEntry of one file under ``raw_dir`` (hash, size, mtime, region)."""
-    raw_dir = raw_dir.resolve()
-    path = path.absolute()
-    try:
-        rel = path.relative_to(raw_dir)
-    except ValueError:
-        path = path.resolve()
-        rel = path.relative_to(raw_dir)
-    shown = "/".join(display_name(part) for part in rel.parts)
-    return _entry(Found(path, shown, None))
-
-
 def discover(raw_dir: Path) -> list[FileEntry]:
     """Every data file under ``raw_dir``, sorted by relative path ([] if there is no folder)."""
     entries: list[FileEntry] = []
@@ -280,3 +268,60 @@ def discover(raw_dir: Path) -> list[FileEntry]:
         except FileNotFoundError:
             continue  # removed while we walked: it will simply not be seen this run
     return sorted(entries, key=lambda e: e.rel_path)
+
+
+def has_data_files(raw_dir: Path) -> bool:
+    """Whether `raw_dir` holds a file a run would read (not counting links out, pipes, …)."""
+    return any(found.problem is None for found in walk(raw_dir))
+
+
+# ------------------------------------------------------------------ one file, anywhere (inspect)
+
+
+def region_for_path(file: Path, raw: Path, given: str | None) -> tuple[str | None, str | None]:
+    """(region code, why none) for a file at any path: `given` (--region), else its region folder
+    under `raw`, else the nearest folder that names a region, else a region in the file name."""
+    if given:
+        code = resolve_region(given)
+        return code, None if code else explain_region(given)
+    try:
+        rel = file.resolve().relative_to(raw.resolve())
+    except ValueError:
+        rel = None
+    if rel is not None and len(rel.parts) > 1:
+        code = resolve_region(rel.parts[0])
+        return code, None if code else explain_region(rel.parts[0])
+    for part in reversed(file.resolve().parent.parts):
+        code = resolve_region(part)
+        if code:
+            return code, None
+    code = region_in_text(file.name)
+    if code:
+        return code, None
+    return None, (
+        "no region: neither its folders nor its file name name one; give --region CODE "
+        "(e.g. --region 653024)"
+    )
+
+
+def entry_for(file: Path, raw: Path, region: str | None = None) -> FileEntry:
+    """The FileEntry of one file (hash streamed, size, mtime, region). A file in a region folder
+    of `raw` gets what a walk would give it; a file elsewhere (`govdw inspect` takes any path), or
+    a `region` given by the user, gets its region from `region_for_path`."""
+    raw = raw.resolve()
+    path = file.absolute()
+    rel: Path | None
+    try:
+        rel = path.relative_to(raw)
+    except ValueError:
+        try:
+            rel = path.resolve().relative_to(raw)
+            path = path.resolve()
+        except ValueError:
+            rel = None
+    shown = "/".join(display_name(part) for part in rel.parts) if rel else display_name(path.name)
+    entry = _entry(Found(path, shown, None))
+    if region is None and rel is not None and len(rel.parts) > 1:
+        return entry
+    code, error = region_for_path(file, raw, region)
+    return dataclasses.replace(entry, region_code=code, region_error=error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import multiprocessing
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from govdw import extract, load, roles, settings, vocab
-from govdw.discover import discover, sha256_file
+from govdw.discover import discover, entry_for, sha256_file
 from govdw.read import read_workbook
 from govdw.sniff import sniff
 from govdw.types import FileEntry, FileOutcome, IngestSummary, Limits, ParseResult
@@ -588,3 +589,32 @@ def ingest_dir(
         con.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+#: Stands in for the region while `inspect_file` looks at a file whose region is unknown.
+_NO_REGION = "000000"
+
+
+def inspect_file(file: Path, raw: Path, region: str | None = None) -> dict[str, Any]:
+    """What the ingester makes of one file at any path (`govdw inspect`); writes nothing.
+
+    A file without a known region is still parsed (under a placeholder region) so the report shows
+    what it holds, and then says why a run would quarantine it.
+    """
+    entry = entry_for(file, raw, region)
+    no_region = entry.region_error if entry.region_code is None else None
+    if no_region:
+        entry = dataclasses.replace(entry, region_code=_NO_REGION, region_error=None)
+    result = parse_file(entry)
+    report: dict[str, Any] = {
+        "file": str(file),
+        "region": None if no_region else entry.region_code,
+        **(result.report or {}),
+    }
+    report.setdefault("status", result.status)
+    if result.error:
+        report.setdefault("problems", [result.error])
+    if no_region:
+        report["status"] = "quarantined"
+        report["problems"] = [f"{file.name}: {no_region}", *report.get("problems", [])]
+    return report

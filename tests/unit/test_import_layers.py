@@ -36,11 +36,10 @@ LAZY_IMPORTS: dict[tuple[str, str], str] = {
     ("govdw.cli", "govdw.sample"): (
         "the sample generator (opencc, xlsxwriter, xlwt) loads only for `govdw sample`"
     ),
-    ("govdw.cli", "govdw.regions"): (
-        "regions and discover pull in pyarrow (~0.15 s); only `inspect`, `run` and `sample` use "
-        "them, and `govdw sql` should answer at once"
+    ("govdw.cli", "govdw.discover"): (
+        "discover pulls in pyarrow through the region tables (~0.15 s); only `sample --if-empty` "
+        "uses it, and `govdw sql` should answer at once"
     ),
-    ("govdw.cli", "govdw.discover"): "the same as govdw.regions: pyarrow, for `inspect` and `run`",
     ("govdw.reports.commands", "govdw.reports"): (
         "each report's stack (plotly for the dashboard, python-docx for the bulletins, "
         "pyarrow.dataset for the exports) loads only when that report is asked for"
