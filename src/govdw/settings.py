@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -69,7 +70,7 @@ def pii_key() -> bytes:
 
     The generated key is kept at :func:`pii_key_path` so hashes stay stable across runs; a key
     left at the old place (`$DAGSTER_HOME/pii.key`) is moved there. Rotating the key:
-    docs/privacy.md.
+    docs/security.md.
     """
     value = os.environ.get("GOVDW_PII_KEY")
     if value:
@@ -83,10 +84,16 @@ def pii_key() -> bytes:
         legacy.chmod(0o600)
         os.replace(legacy, key_file)
     if not key_file.exists():
-        tmp = folder / f".pii.key.{os.getpid()}.tmp"
+        # Several processes may start on a fresh home at once: each writes its own temp file and
+        # links it into place. Only the first link succeeds, so every process reads that one key.
+        tmp = folder / f".pii.key.{os.getpid()}.{secrets.token_hex(4)}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(secrets.token_hex(32))
-        os.replace(tmp, key_file)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, key_file)
+        finally:
+            tmp.unlink(missing_ok=True)
     _private(key_file, 0o600)
     return key_file.read_text(encoding="utf-8").strip().encode("utf-8")

@@ -1,10 +1,13 @@
-"""The Dagster home is set up safely when several runs start at once on a fresh folder."""
+"""The Dagster home (instance settings, PII key) is set up safely when several runs start at
+once on a fresh folder."""
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from govdw import settings
 from orchestration.lib.instance import INSTANCE_YAML, ensure_instance_yaml
 
 
@@ -25,3 +28,21 @@ def test_an_edited_instance_yaml_is_kept(tmp_path: Path) -> None:
     path.write_text("telemetry:\n  enabled: false\n# mine\n", encoding="utf-8")
     assert ensure_instance_yaml(tmp_path) == path
     assert path.read_text(encoding="utf-8").endswith("# mine\n")
+
+
+def _key_in(home: Path) -> bytes:
+    os.environ.pop("GOVDW_PII_KEY", None)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return settings.pii_key()
+
+
+def test_concurrent_first_runs_share_one_generated_pii_key(tmp_path: Path) -> None:
+    # Two runs on a fresh home must hash with the same key: a second key written over the first
+    # would give one caller two keys.
+    homes = [tmp_path / f"home{i}" for i in range(20)]
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        keys = list(pool.map(_key_in, [h for h in homes for _ in range(4)]))
+    for i, home in enumerate(homes):
+        stored = (home / "secrets" / "pii.key").read_text(encoding="utf-8").strip().encode()
+        assert set(keys[i * 4 : i * 4 + 4]) == {stored}
+        assert [p.name for p in (home / "secrets").iterdir()] == ["pii.key"], "temp files left"
