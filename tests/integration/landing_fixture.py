@@ -429,9 +429,8 @@ def load_file(
     Like a real load: the file's rows in every landing table and its landing.files row (with a
     new loaded_at) are replaced in one transaction. Returns the file's (made-up) sha256.
     """
-    from govdw.discover import FileEntry
-    from govdw.ingest import ParseResult
     from govdw.load import write_result
+    from govdw.types import FileEntry, ParseResult
 
     sha = f"sha-{rel_path}-{exported_at:%Y%m%d%H%M%S}"
     lineage = {"sha256": sha, "exported_at": exported_at, "file_modified_at": modified_at}

@@ -13,9 +13,8 @@ import pytest
 
 import govdw.extract
 from govdw import datasets
-from govdw.discover import FileEntry
 from govdw.extract import Extraction, FileContext
-from govdw.ingest import ParseResult, ingest_dir
+from govdw.ingest import ingest_dir
 from govdw.load import (
     create_table_sql,
     ensure_schema,
@@ -25,6 +24,7 @@ from govdw.load import (
     mark_duplicate,
     write_result,
 )
+from govdw.types import FileEntry, ParseResult
 
 MTIME = datetime(2024, 4, 2, 9, 0, 0)
 

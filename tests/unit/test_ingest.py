@@ -13,9 +13,10 @@ import pytest
 
 import govdw.extract
 from govdw import datasets
-from govdw.discover import FileEntry, sha256_file
+from govdw.discover import sha256_file
 from govdw.extract import Extraction, ExtractionError, FileContext
-from govdw.ingest import CHANGED_WHILE_READ, Limits, ParseResult, parse_file, parse_files
+from govdw.ingest import CHANGED_WHILE_READ, parse_file, parse_files
+from govdw.types import FileEntry, Limits, ParseResult
 
 MTIME = datetime(2024, 4, 2, 9, 0, 0)
 

@@ -11,9 +11,9 @@ import pytest
 import xlsxwriter
 import xlwt
 
-from govdw.ingest import Limits
 from govdw.read import ReadError, read_workbook
 from govdw.sniff import sniff
+from govdw.types import Limits
 
 
 def _rows(grid: pa.Table) -> list[list[str | None]]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import xlsxwriter
 import xlwt
 
-from govdw.ingest import Limits
 from govdw.sniff import sniff, sniff_delimiter
+from govdw.types import Limits
 
 
 def _xlsx(path: Path) -> Path:
