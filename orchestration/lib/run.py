@@ -35,7 +35,6 @@ from govdw import runlock, settings
 from govdw.publish import remove_stale_temp_files
 from govdw.summary import PublishedSummary, published_summary
 from orchestration.defs.jobs import PIPELINE_JOB
-from orchestration.defs.warehouse.checks import FACT_TABLES
 from orchestration.lib import progress as run_progress
 from orchestration.lib.instance import (
     ensure_instance_yaml,
@@ -325,7 +324,7 @@ def _run_result(
         unchanged=int(ingest.get("unchanged", 0) or 0),
         dbt_skipped=dbt_skipped(result),
         # Read while this run still holds the lock: the warehouse it published.
-        summary=published_summary(warehouse, FACT_TABLES),
+        summary=published_summary(warehouse),
     )
 
 

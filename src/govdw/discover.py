@@ -278,19 +278,12 @@ def has_data_files(raw_dir: Path) -> bool:
 # ------------------------------------------------------------------ one file, anywhere (inspect)
 
 
-def region_for_path(file: Path, raw: Path, given: str | None) -> tuple[str | None, str | None]:
-    """(region code, why none) for a file at any path: `given` (--region), else its region folder
-    under `raw`, else the nearest folder that names a region, else a region in the file name."""
+def _region_elsewhere(file: Path, given: str | None) -> tuple[str | None, str | None]:
+    """(region code, why none) for a file outside a region folder: `given` (--region), else the
+    nearest folder that names a region, else a region in the file name."""
     if given:
         code = resolve_region(given)
         return code, None if code else explain_region(given)
-    try:
-        rel = file.resolve().relative_to(raw.resolve())
-    except ValueError:
-        rel = None
-    if rel is not None and len(rel.parts) > 1:
-        code = resolve_region(rel.parts[0])
-        return code, None if code else explain_region(rel.parts[0])
     for part in reversed(file.resolve().parent.parts):
         code = resolve_region(part)
         if code:
@@ -307,7 +300,7 @@ def region_for_path(file: Path, raw: Path, given: str | None) -> tuple[str | Non
 def entry_for(file: Path, raw: Path, region: str | None = None) -> FileEntry:
     """The FileEntry of one file (hash streamed, size, mtime, region). A file in a region folder
     of `raw` gets what a walk would give it; a file elsewhere (`govdw inspect` takes any path), or
-    a `region` given by the user, gets its region from `region_for_path`."""
+    a `region` given by the user, gets its region from `_region_elsewhere`."""
     raw = raw.resolve()
     path = file.absolute()
     rel: Path | None
@@ -323,5 +316,5 @@ def entry_for(file: Path, raw: Path, region: str | None = None) -> FileEntry:
     entry = _entry(Found(path, shown, None))
     if region is None and rel is not None and len(rel.parts) > 1:
         return entry
-    code, error = region_for_path(file, raw, region)
+    code, error = _region_elsewhere(file, region)
     return dataclasses.replace(entry, region_code=code, region_error=error)

@@ -376,8 +376,8 @@ def build_detail(
     for canonical, idx in by_name.items():
         norm = _col(table.norm, idx)
         type_ = stored.get(canonical)
-        if canonical in ("appeal_type", "category", "channel", "status"):
-            kind = (spec.status_kind or "case_status") if canonical == "status" else canonical
+        kind = spec.status_kind if canonical == "status" else canonical
+        if kind is not None and canonical in ("appeal_type", "category", "channel", "status"):
             parsed, problems = values.canonical_label_array(kind, norm)
             out[canonical] = parsed
             issue(canonical, problems, _PROBLEM_TEXT.get(kind, "unknown value"))

@@ -3,11 +3,12 @@ rows, reconciliation mismatches, quarantined files and file warnings."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from govdw import datasets
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class PublishedSummary:
 
     #: audit_files status -> number of files (loaded, duplicate, quarantined, ...).
     statuses: dict[str, int]
-    #: fact table -> rows, in the order the tables were asked for.
+    #: fact table -> rows, in the registry's order.
     rows: dict[str, int]
     #: audit_reconciliation rows whose reported and computed totals differ.
     mismatches: int
@@ -31,13 +32,14 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row else 0
 
 
-def published_summary(warehouse: Path, fact_tables: Iterable[str]) -> PublishedSummary:
-    """Read the summary from the published warehouse (read-only; changes nothing)."""
+def published_summary(warehouse: Path) -> PublishedSummary:
+    """Read the summary from the published warehouse (read-only; changes nothing). The fact
+    tables are the registry's (`datasets.fact_sources`)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         by_status = "select status, count(*) from audit_files group by 1"
         statuses = dict(con.execute(by_status).fetchall())
-        rows = {t: _scalar(con, f"select count(*) from {t}") for t in fact_tables}
+        rows = {t: _scalar(con, f"select count(*) from {t}") for t in datasets.fact_sources()}
         mismatches = _scalar(con, "select count(*) from audit_reconciliation where not is_match")
         quarantined = con.execute(
             "select file_path, error from audit_files where status = 'quarantined' order by 1"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import duckdb
@@ -21,6 +20,7 @@ from dagster._core.storage.tags import (
 )
 
 from govdw.publish import table_row_counts
+from govdw.types import FileOutcome, IngestSummary
 from orchestration.lib.raw_files import sync_partitions
 from orchestration.lib.resources import FULL_REFRESH_TAG, GovdwPaths
 
@@ -134,7 +134,7 @@ class FakeIngest:
         workers: int | None = None,
         progress: Any = None,
         only: set[str] | None = None,
-    ) -> SimpleNamespace:
+    ) -> IngestSummary:
         """Write landing.hotline_orders/reconciliation; `changed` only on the first call."""
         self.calls.append({"only": only, "full_refresh": full_refresh})
         files = sorted(only) if only is not None else ["640522/a.csv", "640522/b.csv"]
@@ -166,12 +166,10 @@ class FakeIngest:
         if progress:
             progress({"files_done": len(files), "files_total": len(files), "rows": len(files)})
         outcomes = [
-            SimpleNamespace(
-                rel_path=f, status="loaded" if first else "unchanged", rows=1, error=None
-            )
+            FileOutcome(rel_path=f, status="loaded" if first else "unchanged", rows=1, error=None)
             for f in files
         ]
-        return SimpleNamespace(
+        return IngestSummary(
             files_seen=len(files),
             loaded=len(files) if first else 0,
             duplicate=0,

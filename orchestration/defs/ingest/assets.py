@@ -1,6 +1,5 @@
 """`landing_files`: raw files (one partition each) parsed into the build DB's landing tables."""
 
-import dataclasses
 import time
 from typing import Any
 
@@ -30,33 +29,19 @@ from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPath
 _MAX_TABLE_FILES = 200
 
 
-def file_outcome(value: Any) -> FileOutcome:
-    """`value` as a FileOutcome: itself, or a stand-in (tests) read by the FileOutcome fields it
-    has, the others left at their defaults."""
-    if isinstance(value, FileOutcome):
-        return value
-    return FileOutcome(
-        **{
-            f.name: getattr(value, f.name)
-            for f in dataclasses.fields(FileOutcome)
-            if hasattr(value, f.name)
-        }
-    )
-
-
 def file_row(outcome: FileOutcome) -> dict[str, Any]:
     """One file's outcome as plain values: path, status, dataset, region, sheet, rows, problems.
 
     Dataset, region and sheets are those its landing.files row holds (sheets joined with ',').
     """
     return {
-        "file": str(outcome.rel_path or ""),
-        "status": str(outcome.status or ""),
-        "dataset": str(outcome.dataset or ""),
-        "region": str(outcome.region_code or ""),
+        "file": outcome.rel_path,
+        "status": outcome.status,
+        "dataset": outcome.dataset or "",
+        "region": outcome.region_code or "",
         "sheet": ",".join(outcome.sheets),
-        "rows": int(outcome.rows or 0),
-        "problems": str(outcome.error or ""),
+        "rows": outcome.rows,
+        "problems": outcome.error or "",
     }
 
 
@@ -77,19 +62,19 @@ def summary_metadata(
     summary: IngestSummary, rows: list[dict[str, Any]], elapsed: float
 ) -> dict[str, Any]:
     """Run-level metadata of one ingest: counts, rows per landing table, and the per-file table."""
-    rows_by_table = dict(summary.rows_by_table or {})
+    rows_by_table = summary.rows_by_table
     meta: dict[str, Any] = {
-        "files": int(summary.files_seen or 0),
-        "loaded": int(summary.loaded or 0),
-        "duplicate": int(summary.duplicate or 0),
-        "quarantined": int(summary.quarantined or 0),
-        "unchanged": int(summary.unchanged or 0),
-        "changed": bool(summary.changed),
-        "rows_by_table": MetadataValue.json({k: int(v) for k, v in rows_by_table.items()}),
+        "files": summary.files_seen,
+        "loaded": summary.loaded,
+        "duplicate": summary.duplicate,
+        "quarantined": summary.quarantined,
+        "unchanged": summary.unchanged,
+        "changed": summary.changed,
+        "rows_by_table": MetadataValue.json(dict(rows_by_table)),
         "elapsed_seconds": round(elapsed, 2),
     }
     for table, count in rows_by_table.items():
-        meta[f"rows_{table}"] = int(count)
+        meta[f"rows_{table}"] = count
     if rows:
         shown = rows[:_MAX_TABLE_FILES]
         note = (
@@ -159,7 +144,7 @@ def landing_files(context: AssetExecutionContext, paths: GovdwPaths) -> Material
     summary = ingest.ingest_dir(
         raw_dir, paths.build_db_path(), full_refresh=full_refresh, progress=on_progress, only=only
     )
-    rows = [file_row(file_outcome(f)) for f in summary.files]
+    rows = [file_row(f) for f in summary.files]
     meta = summary_metadata(summary, rows, time.monotonic() - started)
     # Each partition (file) also carries its own outcome, visible on the partition's page.
     by_key = {partition_key(r["file"]): r for r in rows}
