@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from dagster import DagsterInstance, DynamicPartitionsDefinition
 
-from govdw.discover import sha256_file, walk
+from govdw.discover import cached_sha256, walk
+from govdw.types import Fingerprint
 
 #: The name of the dynamic partitions: one partition per raw file.
 RAW_FILES_PARTITIONS = "raw_files"
@@ -20,15 +20,6 @@ RAW_FILES = DynamicPartitionsDefinition(name=RAW_FILES_PARTITIONS)
 _BAD_KEY_PARTS = ("...", "\a", "\b", "\f", "\n", "\r", "\t", "\v", "\0")
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What identifies one version of a raw file."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-
 def iter_data_files(raw_dir: Path) -> list[str]:
     """Relative paths of the files under `raw_dir` that get an audit row, sorted.
 
@@ -37,11 +28,6 @@ def iter_data_files(raw_dir: Path) -> list[str]:
     broken links, loops, FIFOs, sockets and devices listed (they end quarantined).
     """
     return [found.rel_path for found in walk(raw_dir)]
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes (never blocks on a FIFO)."""
-    return sha256_file(path)
 
 
 def fingerprint_dir(raw_dir: Path, cache: dict[str, Fingerprint]) -> dict[str, Fingerprint]:
@@ -59,11 +45,8 @@ def fingerprint_dir(raw_dir: Path, cache: dict[str, Fingerprint]) -> dict[str, F
             continue
         try:
             stat = found.path.stat()
-            old = cache.get(rel)
-            if old and old.size == stat.st_size and old.mtime_ns == stat.st_mtime_ns:
-                result[rel] = old
-            else:
-                result[rel] = Fingerprint(stat.st_size, stat.st_mtime_ns, sha256_of(found.path))
+            digest = cached_sha256(found.path, stat, cache.get(rel))
+            result[rel] = Fingerprint(stat.st_size, stat.st_mtime_ns, digest)
         except OSError:
             # A file deleted or locked mid-scan is picked up on the next tick.
             continue

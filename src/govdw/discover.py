@@ -21,12 +21,13 @@ import errno
 import hashlib
 import os
 import stat as st
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from govdw.regions import explain_region, region_in_text, resolve_region
-from govdw.types import FileEntry
+from govdw.types import FileEntry, Fingerprint
 
 _CHUNK = 1 << 20  # 1 MiB: constant memory on large exports
 
@@ -221,8 +222,16 @@ def _region(rel_path: str) -> tuple[str | None, str | None]:
     return code, None if code else explain_region(folder)
 
 
-def _entry(found: Found) -> FileEntry:
-    """The FileEntry of one walked path (hash, size, mtime, region)."""
+def cached_sha256(path: Path, info: os.stat_result, known: Fingerprint | None) -> str:
+    """The sha256 of `path`: `known`'s when its size and mtime equal `info`'s, else hashed anew."""
+    if known and known.sha256 and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
+        return known.sha256
+    return sha256_file(path)
+
+
+def _entry(found: Found, known: Fingerprint | None = None) -> FileEntry:
+    """The FileEntry of one walked path (hash, size, mtime, region); `known` is the path's last
+    fingerprint, whose hash is reused while the size and mtime are unchanged."""
     code, error = _region(found.rel_path)
     if found.problem is not None:
         try:
@@ -241,7 +250,7 @@ def _entry(found: Found) -> FileEntry:
         )
     info = os.stat(found.path)
     try:
-        digest = sha256_file(found.path)
+        digest = cached_sha256(found.path, info, known)
     except FileNotFoundError:
         raise  # removed since the walk: not seen this run
     except OSError as exc:
@@ -256,15 +265,21 @@ def _entry(found: Found) -> FileEntry:
         sha256=digest,
         region_code=code,
         region_error=error,
+        mtime_ns=info.st_mtime_ns,
     )
 
 
-def discover(raw_dir: Path) -> list[FileEntry]:
-    """Every data file under ``raw_dir``, sorted by relative path ([] if there is no folder)."""
+def discover(raw_dir: Path, known: Mapping[str, Fingerprint] | None = None) -> list[FileEntry]:
+    """Every data file under ``raw_dir``, sorted by relative path ([] if there is no folder).
+
+    `known`: rel_path -> the file's last fingerprint; a file whose size and mtime still match
+    keeps its sha256 without being read again (the hash stays the proof when they differ).
+    """
+    known = known or {}
     entries: list[FileEntry] = []
     for found in walk(Path(raw_dir)):
         try:
-            entries.append(_entry(found))
+            entries.append(_entry(found, known.get(found.rel_path)))
         except FileNotFoundError:
             continue  # removed while we walked: it will simply not be seen this run
     return sorted(entries, key=lambda e: e.rel_path)

@@ -303,7 +303,7 @@ def _parse_in_pool(
 
 
 #: Package parts that do not change what a file becomes in the landing tables.
-_NOT_PARSING = {"cli.py", "publish.py", "settings.py"}
+_NOT_PARSING = {"cli.py", "publish.py", "runstate.py", "settings.py"}
 
 
 def parser_version() -> str:
@@ -511,7 +511,7 @@ def _settle_duplicates(
     con: duckdb.DuckDBPyConnection,
     duplicates: list[tuple[FileEntry, str]],
     outcome_of: dict[str, ParseResult],
-    states: dict[str, tuple[str, str]],
+    details: dict[str, load.FileState],
     summary: IngestSummary,
 ) -> None:
     """Mark each duplicate as such, or quarantine it when the file it repeats was quarantined."""
@@ -525,9 +525,15 @@ def _settle_duplicates(
             summary.quarantined += 1
             summary.files.append(_quarantine_outcome(entry, error))
         else:
-            if states.get(entry.rel_path) != (entry.sha256, "duplicate"):
+            known = details.get(entry.rel_path)
+            same = known is not None and (known.sha256, known.status, known.duplicate_of) == (
+                entry.sha256,
+                "duplicate",
+                first,
+            )
+            if not same:  # recorded as it is: the build database is not written
                 summary.changed = True
-            load.mark_duplicate(con, entry, first)
+                load.mark_duplicate(con, entry, first)
             summary.duplicate += 1
             summary.files.append(
                 FileOutcome(
@@ -566,7 +572,11 @@ def ingest_dir(
     con = duckdb.connect(str(build_db))
     try:
         _prepare_landing(con, full_refresh=full_refresh)
-        entries = discover(Path(raw_dir))
+        # A file whose size and mtime are those of the last walk keeps its sha256 unread.
+        known = load.file_fingerprints(con)
+        entries = discover(Path(raw_dir), known)
+        if load.fingerprints_of(entries) != known:  # written only when they changed
+            load.record_fingerprints(con, entries)
         current = {e.rel_path: e.sha256 for e in entries}
         present = set(current)
         if only is not None:
@@ -581,7 +591,7 @@ def ingest_dir(
         outcome_of = _parse_and_write(
             con, to_parse, details, summary, workers=workers, progress=progress, limits=limits
         )
-        _settle_duplicates(con, duplicates, outcome_of, states, summary)
+        _settle_duplicates(con, duplicates, outcome_of, details, summary)
         if only is None:
             _forget_missing(con, present, summary)
         con.execute("checkpoint")

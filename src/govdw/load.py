@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from govdw import datasets
 from govdw.landing import FILES
-from govdw.types import FileEntry, ParseResult
+from govdw.types import FileEntry, Fingerprint, ParseResult
 
 if TYPE_CHECKING:
     # Only the connection type: this module (imported by the parsing workers through
@@ -86,6 +86,55 @@ def record_parser_version(con: duckdb.DuckDBPyConnection, version: str) -> None:
     )
 
 
+def _ensure_fingerprints(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"create table if not exists {SCHEMA}.file_fingerprints (file_path varchar primary key, "
+        "size_bytes bigint, mtime_ns bigint, sha256 varchar)"
+    )
+
+
+def file_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, Fingerprint]:
+    """file_path -> size, mtime and sha256 of each file as the last walk of raw/ hashed it."""
+    _ensure_fingerprints(con)
+    rows = con.execute(
+        f"select file_path, size_bytes, mtime_ns, sha256 from {SCHEMA}.file_fingerprints"
+    ).fetchall()
+    return {path: Fingerprint(int(size), int(mtime), sha) for path, size, mtime, sha in rows}
+
+
+def fingerprints_of(entries: list[FileEntry]) -> dict[str, Fingerprint]:
+    """file_path -> fingerprint of each entry that was hashed (not the ones never opened)."""
+    return {
+        e.rel_path: Fingerprint(e.size_bytes, e.mtime_ns, e.sha256)
+        for e in entries
+        if e.sha256 and e.problem is None
+    }
+
+
+def record_fingerprints(con: duckdb.DuckDBPyConnection, entries: list[FileEntry]) -> None:
+    """Replace the recorded fingerprints with those of `entries` (the files hashed this walk)."""
+    _ensure_fingerprints(con)
+    prints = fingerprints_of(entries)
+    table = pa.table(
+        {
+            "file_path": pa.array(list(prints), pa.string()),
+            "size_bytes": pa.array([f.size for f in prints.values()], pa.int64()),
+            "mtime_ns": pa.array([f.mtime_ns for f in prints.values()], pa.int64()),
+            "sha256": pa.array([f.sha256 for f in prints.values()], pa.string()),
+        }
+    )
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {SCHEMA}.file_fingerprints")
+        con.register("_fingerprints", table)
+        con.execute(f"insert into {SCHEMA}.file_fingerprints select * from _fingerprints")
+        con.unregister("_fingerprints")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def known_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """sha256 -> file_path of every loaded file (the first path when several share bytes)."""
     rows = con.execute(
@@ -105,17 +154,18 @@ class FileState:
     dataset: str | None = None
     region_code: str | None = None
     sheets: str | None = None  # the sheet names joined with ','
+    duplicate_of: str | None = None
 
 
 def file_details(con: duckdb.DuckDBPyConnection) -> dict[str, FileState]:
     """file_path -> FileState of every file recorded in landing.files."""
     rows = con.execute(
-        "select file_path, sha256, status, coalesce(rows, 0), error, dataset, region_code, sheets "
-        f"from {SCHEMA}.files"
+        "select file_path, sha256, status, coalesce(rows, 0), error, dataset, region_code, sheets, "
+        f"duplicate_of from {SCHEMA}.files"
     ).fetchall()
     return {
-        path: FileState(sha, status, int(n), error, dataset, region, sheets)
-        for path, sha, status, n, error, dataset, region, sheets in rows
+        path: FileState(sha, status, int(n), error, dataset, region, sheets, duplicate_of)
+        for path, sha, status, n, error, dataset, region, sheets, duplicate_of in rows
     }
 
 

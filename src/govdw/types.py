@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Fingerprint:
+    """What identifies one version of a raw file: its size and mtime, and the sha256 of its bytes
+    when it had them (a file whose size and mtime are unchanged is not hashed again)."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class FileEntry:
     """One file found under the raw folder."""
 
@@ -29,6 +39,8 @@ class FileEntry:
     region_error: str | None  # why the folder names no known region
     #: Why it is never opened (a link out of raw/, a FIFO, …): the file is quarantined.
     problem: str | None = None
+    #: The mtime in nanoseconds (with size_bytes: whether sha256 must be computed again).
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+import govdw.discover
 import govdw.extract
 from govdw import datasets
 from govdw.extract import Extraction, FileContext
@@ -176,8 +177,19 @@ def test_ingest_dir_lifecycle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert files[3][:3] == ("misc/b.csv", "quarantined", 0)
     assert files[3][4].startswith("misc/b.csv: ")
 
+    # A re-run reads no file whose size and mtime are unchanged, and writes nothing.
+    hashed: list[Path] = []
+    real_hash = govdw.discover.sha256_file
+
+    def counting_hash(path: Path) -> str:
+        hashed.append(path)
+        return real_hash(path)
+
+    monkeypatch.setattr(govdw.discover, "sha256_file", counting_hash)
+    stamp = db.stat().st_mtime_ns
     again = ingest_dir(raw, db, workers=0)
     assert (again.parsed, again.unchanged, again.duplicate, again.changed) == (0, 3, 1, False)
+    assert hashed == [] and db.stat().st_mtime_ns == stamp
 
     _write(raw / "640522" / "a.csv", "工单编号,状态\nA1,已办结\n")
     (raw / "640522" / "empty.csv").unlink()

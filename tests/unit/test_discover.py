@@ -7,7 +7,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 from govdw.discover import NOT_IN_REGION_FOLDER, discover, sha256_file
+from govdw.types import Fingerprint
 
 
 def _write(root: Path, rel: str, data: bytes) -> Path:
@@ -210,3 +213,33 @@ def test_partitions_walk_the_same_files(tmp_path: Path) -> None:
     assert sorted(prints) == rels
     assert prints["640522/工单.csv"].sha256 == hashlib.sha256(b"gbk").hexdigest()
     assert prints["640522/pipe.csv"].sha256.startswith("problem-")
+
+
+def test_unchanged_size_and_mtime_are_not_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A known fingerprint whose size and mtime match is reused without reading the file; a new
+    mtime or size means the bytes are hashed again."""
+    import govdw.discover as discover_mod
+
+    raw = tmp_path / "raw"
+    path = _write(raw, "653024/a.csv", b"orders")
+    first = discover(raw)[0]
+    read: list[Path] = []
+    real = discover_mod.sha256_file
+
+    def counting(p: Path) -> str:
+        read.append(p)
+        return real(p)
+
+    monkeypatch.setattr(discover_mod, "sha256_file", counting)
+    known = {first.rel_path: Fingerprint(first.size_bytes, first.mtime_ns, first.sha256)}
+    assert discover(raw, known)[0].sha256 == first.sha256
+    assert read == []
+    # a stale hash for the same size and mtime is trusted: size and mtime are the proof
+    stale = {first.rel_path: Fingerprint(first.size_bytes, first.mtime_ns, "f" * 64)}
+    assert discover(raw, stale)[0].sha256 == "f" * 64
+    path.write_bytes(b"ORDERS")  # same size, new mtime: hashed again
+    os.utime(path, ns=(first.mtime_ns + 10**9, first.mtime_ns + 10**9))
+    again = discover(raw, known)[0]
+    assert read == [path] and again.sha256 == hashlib.sha256(b"ORDERS").hexdigest()

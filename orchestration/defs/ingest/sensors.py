@@ -17,10 +17,10 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from govdw.types import Fingerprint
 from orchestration.defs.jobs import PIPELINE_JOB
 from orchestration.lib.raw_files import (
     RAW_FILES_PARTITIONS,
-    Fingerprint,
     contiguous_ranges,
     fingerprint_dir,
     partition_key,
