@@ -31,7 +31,7 @@ from dagster._core.storage.tags import (
 )
 from dagster._core.utils import make_new_run_id
 
-from govdw import runlock, settings
+from govdw import runlock, runstate, settings
 from govdw.publish import remove_stale_temp_files
 from govdw.summary import PublishedSummary, published_summary
 from orchestration.defs.jobs import PIPELINE_JOB
@@ -89,6 +89,8 @@ class RunResult:
     failure: str = ""
     #: Whether the failure was SIGINT/SIGTERM cancelling the run.
     interrupted: bool = False
+    #: Set when nothing changed since this earlier successful run: no Dagster run was started.
+    same_as: runstate.LastRun | None = None
 
 
 # ------------------------------------------------------------------- reading the run's events
@@ -328,10 +330,41 @@ def _run_result(
     )
 
 
+def _unchanged_result(last: runstate.LastRun, warehouse: Path, notify: Notify) -> RunResult:
+    """The result of a run that found nothing to do: the last run's, read from its warehouse."""
+    notify(
+        f"  nothing changed since run {last.run_id} ({last.finished_at}): no file new, changed "
+        "or gone, same code, vocabulary and settings; nothing to parse, build or publish",
+        False,
+    )
+    return RunResult(
+        run_id=last.run_id,
+        success=True,
+        log=Path(last.log),
+        warehouse=warehouse,
+        unchanged=last.files,
+        dbt_skipped=True,
+        summary=published_summary(warehouse),
+        same_as=last,
+    )
+
+
+def _record_success(
+    raw: Path, warehouse: Path, before: dict[str, Any], result: RunResult, notify: Notify
+) -> None:
+    """Remember what this successful run saw, so an identical next run is skipped."""
+    files = sum(1 for value in before.values() if not isinstance(value, str))
+    last = runstate.LastRun(
+        run_id=result.run_id, log=str(result.log), finished_at=runstate.now_text(), files=files
+    )
+    if not runstate.record(raw, settings.build_db_path(warehouse), warehouse, before, last):
+        notify("  (the raw folder changed during the run: the next run looks at it again)", False)
+
+
 def run_pipeline(
     raw: Path,
     warehouse: Path,
-    defs: Definitions,
+    defs: Definitions | Callable[[], Definitions],
     *,
     full_refresh: bool = False,
     make_progress: Callable[[], Callable[[Any], None]] | None = None,
@@ -340,17 +373,26 @@ def run_pipeline(
     """Run `defs`' pipeline job over every file in `raw` and publish `warehouse`.
 
     The environment (GOVDW_*, DAGSTER_HOME) must already point at `raw` and `warehouse`, as
-    `defs` reads it. `make_progress` is called as the job starts, to make the listener of
-    ingest progress events (see `progress.emit`). Raises `RunStopped` when a signal ends the
-    wait for another run and `RunRefused` when there is nothing to load; a failed run is a
-    `RunResult` with `success=False`.
+    `defs` reads it; `defs` may be a function that loads them, called only when the job runs.
+    When nothing changed since the last successful run (`govdw.runstate`), no job is started
+    and the result says so (`same_as`). `make_progress` is called as the job starts, to make
+    the listener of ingest progress events (see `progress.emit`). Raises `RunStopped` when a
+    signal ends the wait for another run and `RunRefused` when there is nothing to load; a
+    failed run is a `RunResult` with `success=False`.
     """
     home = settings.dagster_home()
     ensure_instance_yaml(home)
-    job = defs.resolve_job_def(PIPELINE_JOB)
+    build_db = settings.build_db_path(warehouse)
     run_id = make_new_run_id()
     lock, waiting_for = _acquire_writer_lock(home, run_id, warehouse, notify)
     try:
+        if not full_refresh:
+            last = runstate.unchanged_since_last_run(raw, build_db, warehouse)
+            if last is not None:
+                return _unchanged_result(last, warehouse, notify)
+        before = runstate.raw_snapshot(raw)
+        runstate.forget(build_db)
+        job = (defs if isinstance(defs, Definitions) else defs()).resolve_job_def(PIPELINE_JOB)
         with DagsterInstance.get() as instance:
             _recover_and_wait(instance, warehouse, waiting_for, notify)
             fix_pool_wait_spin()
@@ -359,6 +401,9 @@ def run_pipeline(
             log = _run_log_path(home, run_id)
             notify(f"  run {run_id}; full log: {log}", False)
             result = _execute(job, instance, tags, run_id, log, make_progress)
-            return _run_result(instance, result, run_id, log, warehouse)
+            outcome = _run_result(instance, result, run_id, log, warehouse)
+        if outcome.success:
+            _record_success(raw, warehouse, before, outcome, notify)
+        return outcome
     finally:
         lock.release()

@@ -30,6 +30,8 @@ from govdw.reports.commands import WAREHOUSE_OPTION, export, published_path, rep
 from orchestration.lib.progress import ProgressPrinter, fmt_seconds
 
 if TYPE_CHECKING:
+    from dagster import Definitions
+
     from orchestration.lib.run import RunResult
 
 
@@ -143,14 +145,19 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
 
     ensure_instance_yaml(settings.dagster_home())
     click.echo(f"govdw run: {raw} -> {wh}")
-    from orchestration.definitions import defs  # lazy: start-up cost
     from orchestration.lib.run import RunRefused, RunStopped, run_pipeline  # lazy: start-up cost
+
+    def load_defs() -> Definitions:
+        # Loaded only when the job runs: a run with nothing to do never pays for it.
+        from orchestration.definitions import defs  # lazy: start-up cost
+
+        return defs
 
     try:
         result = run_pipeline(
             raw,
             wh,
-            defs,
+            load_defs,
             full_refresh=full_refresh,
             make_progress=ProgressPrinter,
             notify=_notify,
@@ -431,8 +438,19 @@ def shell(warehouse: Path | None, fmt: str) -> None:
 @click.option("--seed", type=int, default=None, help="Random seed (same seed, same bytes).")
 @click.option("--truth", type=click.Path(path_type=Path), default=None, help="Write truth JSON.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the raw folder holds data files.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes writing files (default $GOVDW_SAMPLE_WORKERS, else one per core).",
+)
 def sample(
-    raw_dir: Path | None, scale: float | None, seed: int | None, truth: Path | None, if_empty: bool
+    raw_dir: Path | None,
+    scale: float | None,
+    seed: int | None,
+    truth: Path | None,
+    if_empty: bool,
+    workers: int | None,
 ) -> None:
     """Write the realistic multi-region, multi-year sample exports into the raw folder."""
     from govdw.discover import has_data_files  # lazy: start-up cost (pyarrow, region tables)
@@ -443,7 +461,7 @@ def sample(
         return
     # Imported by name so this module does not depend on the generator at import time.
     write_sample = importlib.import_module("govdw.sample").write_sample
-    options: dict[str, Any] = {"truth_path": truth}
+    options: dict[str, Any] = {"truth_path": truth, "workers": workers}
     if scale is not None:
         options["scale"] = scale
     if seed is not None:
@@ -452,7 +470,8 @@ def sample(
     summary = write_sample(raw, progress=lambda msg: click.echo(f"  {msg}", err=True), **options)
     click.echo(
         f"govdw sample: {summary.files} files, {summary.rows:,} rows, "
-        f"{summary.bytes / 2**20:.1f} MiB in {summary.seconds:.1f}s"
+        f"{summary.bytes / 2**20:.1f} MiB in {summary.seconds:.1f}s "
+        f"({summary.workers} worker{'s' if summary.workers != 1 else ''})"
     )
 
 
