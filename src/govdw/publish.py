@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
+import json
 import os
 import re
 import secrets
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import psutil
@@ -36,12 +40,68 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _copy_synced(src: Path, dst: Path) -> None:
+#: ioctl FICLONE (linux/fs.h): the destination shares the source's extents (copy-on-write).
+_FICLONE = 0x40049409
+
+
+def _clone(fin: BinaryIO, fout: BinaryIO) -> bool:
+    """Make `fout` a copy-on-write clone of `fin` where the file system has it (btrfs, XFS with
+    reflink, ...): no byte is copied. False where it has not (ext4, tmpfs, another device)."""
+    try:
+        fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
+    except OSError:
+        return False
+    return True
+
+
+#: copy_file_range errors that mean "not here" (then Python copies the bytes itself).
+_NO_KERNEL_COPY = (errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP)
+
+
+def _copy_in_kernel(fin: BinaryIO, fout: BinaryIO, size: int) -> bool:
+    """Copy with copy_file_range: the kernel moves the bytes, no round trip through Python.
+    False when the kernel refuses at the start (then nothing was written)."""
+    copied = 0
+    while copied < size:
+        try:
+            step = os.copy_file_range(fin.fileno(), fout.fileno(), min(size - copied, 1 << 30))
+        except OSError as exc:
+            if copied == 0 and exc.errno in (
+                errno.EXDEV,
+                errno.EINVAL,
+                errno.ENOSYS,
+                errno.EOPNOTSUPP,
+            ):
+                return False
+            raise
+        if step == 0:
+            break
+        copied += step
+    if copied != size:
+        raise OSError(errno.EIO, f"copied {copied} of {size} bytes", str(fout.name))
+    return True
+
+
+def _copy_synced(src: Path, dst: Path) -> str:
+    """Copy `src` to the new file `dst` and fsync it; returns how: clone, kernel or chunks.
+
+    The cheapest way the file system offers wins: a copy-on-write clone costs no copy at all, so
+    publishing does not grow with the warehouse there; elsewhere the kernel copies the bytes."""
     with src.open("rb") as fin, dst.open("xb") as fout:
-        while chunk := fin.read(_CHUNK):
-            fout.write(chunk)
+        size = os.fstat(fin.fileno()).st_size
+        if _clone(fin, fout):
+            how = "clone"
+        elif _copy_in_kernel(fin, fout, size):
+            how = "kernel"
+        else:
+            fout.seek(0)
+            fout.truncate()
+            while chunk := fin.read(_CHUNK):
+                fout.write(chunk)
+            how = "chunks"
         fout.flush()
         os.fsync(fout.fileno())
+    return how
 
 
 def _mib(n: int) -> int:
@@ -132,12 +192,65 @@ def remove_stale_temp_files(warehouse: Path) -> list[Path]:
     return removed
 
 
-def publish(build_db: Path, warehouse: Path) -> Path:
+@dataclass(frozen=True)
+class Published:
+    """What one publish did."""
+
+    path: Path
+    #: How the build database reached `path`: "clone" (copy-on-write, no byte copied),
+    #: "kernel" (copy_file_range), "chunks" (read and written through Python), or "unchanged"
+    #: (`path` already held this very build: nothing was copied).
+    how: str
+    size_bytes: int
+
+
+def _identity(path: Path) -> list[int] | None:
+    """[size, mtime_ns, inode] of `path`: any write or replacement changes it."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return [info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def _record_path(build_db: Path) -> Path:
+    return build_db.with_name(build_db.name + ".published")
+
+
+def _published_state(build_db: Path, warehouse: Path) -> dict[str, object]:
+    return {
+        "build": _identity(build_db),
+        "warehouse_path": str(warehouse.resolve()),
+        "warehouse": _identity(warehouse),
+        "warehouse_wal": _identity(warehouse.with_name(warehouse.name + ".wal")),
+    }
+
+
+def _already_published(build_db: Path, warehouse: Path) -> bool:
+    """Whether `warehouse` is the copy of `build_db` as it is now (recorded by the last publish)."""
+    try:
+        saved = json.loads(_record_path(build_db).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    now = _published_state(build_db, warehouse)
+    return now["build"] is not None and now["warehouse"] is not None and saved == now
+
+
+def _remember_published(build_db: Path, warehouse: Path) -> None:
+    record = _record_path(build_db)
+    tmp = record.with_name(f"{record.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(_published_state(build_db, warehouse)), encoding="utf-8")
+    os.replace(tmp, record)
+
+
+def publish(build_db: Path, warehouse: Path) -> Published:
     """Checkpoint `build_db`, copy it next to `warehouse`, fsync, atomically replace `warehouse`.
 
     Readers holding the old file open keep reading the old version (the rename swaps the
     directory entry, not the inode they hold); a failure at any step leaves the old file in place,
-    and the error names its cause (no space, permission, memory) and the path.
+    and the error names its cause (no space, permission, memory) and the path. When `warehouse`
+    already is the copy of the build database as it stands (nothing written since the last
+    publish), nothing is copied. The copy is a copy-on-write clone where the file system has it.
     """
     build_db = Path(build_db)
     warehouse = Path(warehouse)
@@ -159,6 +272,9 @@ def publish(build_db: Path, warehouse: Path) -> Path:
             + explain(exc, build_db.parent, warehouse)
         ) from exc
 
+    if _already_published(build_db, warehouse):
+        return Published(warehouse, "unchanged", warehouse.stat().st_size)
+    _record_path(build_db).unlink(missing_ok=True)
     folder = warehouse.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -176,7 +292,7 @@ def publish(build_db: Path, warehouse: Path) -> Path:
     # The temp file lives in the same folder so os.replace is a same-filesystem atomic rename.
     tmp = folder / f".{warehouse.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     try:
-        _copy_synced(build_db, tmp)
+        how = _copy_synced(build_db, tmp)
         runlock.pause_for_test("publish")
         # A leftover WAL of the old file would be replayed against the new one: drop it first.
         stale_wal = warehouse.with_name(warehouse.name + ".wal")
@@ -195,7 +311,8 @@ def publish(build_db: Path, warehouse: Path) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return warehouse
+    _remember_published(build_db, warehouse)
+    return Published(warehouse, how, needed)
 
 
 def table_row_counts(database: Path) -> dict[str, int]:

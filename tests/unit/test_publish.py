@@ -29,9 +29,44 @@ def test_publish_copies_and_replaces(tmp_path: Path) -> None:
     build = tmp_path / "build" / "b.duckdb"
     warehouse = tmp_path / "wh" / "govdw.duckdb"
     _make_db(build, [1, 2, 3])
-    assert publish(build, warehouse) == warehouse
+    done = publish(build, warehouse)
+    assert done.path == warehouse and done.how in ("clone", "kernel", "chunks")
     assert table_row_counts(warehouse) == {"t": 3}
     assert sorted(p.name for p in warehouse.parent.iterdir()) == ["govdw.duckdb"]
+
+
+def test_publish_copies_nothing_when_the_warehouse_already_is_this_build(tmp_path: Path) -> None:
+    """A second publish of an untouched build copies nothing; any write to the build, or a
+    replaced warehouse, publishes again."""
+    build = tmp_path / "build" / "b.duckdb"
+    warehouse = tmp_path / "wh" / "govdw.duckdb"
+    _make_db(build, [1, 2, 3])
+    first = publish(build, warehouse)
+    inode = warehouse.stat().st_ino
+    again = publish(build, warehouse)
+    assert (again.how, warehouse.stat().st_ino) == ("unchanged", inode)
+    _make_db(build, [4])  # the build changed: published again
+    assert publish(build, warehouse).how == first.how
+    assert table_row_counts(warehouse) == {"t": 1}
+    warehouse.unlink()  # somebody removed the published file: it comes back
+    assert publish(build, warehouse).how == first.how
+    assert table_row_counts(warehouse) == {"t": 1}
+
+
+def test_publish_falls_back_to_a_copy_through_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without copy-on-write and without copy_file_range the bytes are copied all the same."""
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EXDEV, "cross-device")
+
+    monkeypatch.setattr(publish_mod.os, "copy_file_range", refuse)
+    build = tmp_path / "build" / "b.duckdb"
+    warehouse = tmp_path / "wh" / "govdw.duckdb"
+    _make_db(build, [1, 2, 3, 4])
+    assert publish(build, warehouse).how == "chunks"
+    assert table_row_counts(warehouse) == {"t": 4}
+    assert warehouse.read_bytes() == build.read_bytes()
 
 
 def test_reader_of_old_file_keeps_reading_old_data(tmp_path: Path) -> None:

@@ -27,13 +27,18 @@ def build_publish_asset(upstream: Sequence[AssetKey]) -> AssetsDefinition:
     )
     def published_warehouse(context: AssetExecutionContext, paths: GovdwPaths) -> MaterializeResult:
         """The warehouse analysts query, replaced atomically only when the whole run succeeded."""
-        target = publish(paths.build_db_path(), paths.warehouse_path())
+        done = publish(paths.build_db_path(), paths.warehouse_path())
+        target = done.path
         counts = table_row_counts(target)
-        context.log.info(f"published {target} ({target.stat().st_size} bytes)")
+        if done.how == "unchanged":
+            context.log.info(f"{target} already holds this build: nothing copied")
+        else:
+            context.log.info(f"published {target} ({done.size_bytes} bytes, copy: {done.how})")
         return MaterializeResult(
             metadata={
                 "path": MetadataValue.path(str(target)),
-                "size_bytes": target.stat().st_size,
+                "size_bytes": done.size_bytes,
+                "copy": done.how,
                 "row_counts": MetadataValue.json(counts),
                 **{f"rows_{name}": n for name, n in counts.items() if name.startswith("fct_")},
             }
