@@ -5,6 +5,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -80,28 +81,142 @@ def model_names(manifest_path: Path) -> list[str]:
     )
 
 
-def build_fingerprint(db: BuildDatabase, manifest_path: Path) -> str | None:
-    """What a dbt build's result depends on: every landing file's state and every dbt node's
-    checksum. None when the build database has no landing tables yet."""
+def _models_digest(manifest: Mapping[str, Any]) -> str:
+    """Digest of every own dbt node's checksum (models, seeds, tests, sources, macros)."""
+
+    def checksum(node: Mapping[str, Any]) -> str:
+        value = node.get("checksum") or ""
+        return str(value.get("checksum", "") if isinstance(value, Mapping) else value)
+
+    nodes = sorted(
+        f"{uid}:{checksum(node)}"
+        for section in ("nodes", "sources", "macros", "unit_tests")
+        for uid, node in manifest.get(section, {}).items()
+        if uid.startswith(_OWN_NODES) or uid.startswith("unit_test.govdw")
+    )
+    return hashlib.md5("|".join(nodes).encode()).hexdigest()
+
+
+def _landing_digests(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str]:
+    """landing table -> digest of what its rows come from: the path and sha256 of each file
+    that has rows in it, and the parser version (a table without `source_file` digests its
+    whole content)."""
+    version = con.execute(
+        "select coalesce(any_value(value), '') from landing.ingest_state "
+        "where key = 'parser_version'"
+    ).fetchall()[0][0]
+    columns = con.execute(
+        "select table_name, list(column_name) from information_schema.columns "
+        "where table_schema = 'landing' group by table_name"
+    ).fetchall()
+    has_source = {name for name, cols in columns if "source_file" in cols}
+    digests = {}
+    for table in tables:
+        if table in has_source:
+            sql = (
+                "select md5(coalesce(string_agg(f.file_path || ':' || f.sha256, '|' "
+                "order by f.file_path), '')) from landing.files f where f.file_path in "
+                f"(select distinct source_file from landing.{table})"
+            )
+        else:
+            sql = (
+                "select md5(coalesce(string_agg(t::varchar, '|' order by t::varchar), '')) "
+                f"from landing.{table} t"
+            )
+        digests[table] = f"{con.execute(sql).fetchall()[0][0]}-{version}"
+    return digests
+
+
+def build_fingerprint(db: BuildDatabase, manifest_path: Path) -> dict[str, Any] | None:
+    """What a dbt build's result depends on: per landing table, the files its rows come from
+    (and the parser version); and every own dbt node's checksum. None when the build database
+    has no landing tables yet."""
     if not db.paths.build_db_path().exists():
         return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    tables = sorted(
+        node["name"]
+        for uid, node in manifest.get("sources", {}).items()
+        if uid.startswith("source.govdw.") and node.get("schema") == "landing"
+    )
     with db.connect() as con:
         try:
-            row = con.execute(
-                "select md5(coalesce(string_agg(file_path || ':' || sha256 || ':' || status, '|' "
-                "order by file_path), '')) from landing.files"
-            ).fetchone()
+            landing = _landing_digests(con, tables)
         except duckdb.Error:
             return None
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    nodes = sorted(
-        f"{uid}:{node.get('checksum', {}).get('checksum', '')}"
-        for section in ("nodes", "sources", "macros")
-        for uid, node in manifest.get(section, {}).items()
-        if uid.startswith(_OWN_NODES)
-    )
-    models = hashlib.md5("|".join(nodes).encode()).hexdigest()
-    return f"{row[0] if row else ''}-{models}"
+    return {"models": _models_digest(manifest), "landing": landing}
+
+
+def _read_marker(marker: Path) -> dict[str, Any] | None:
+    try:
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return saved if isinstance(saved, dict) else None
+
+
+def stale_nodes(manifest: Mapping[str, Any], changed_tables: list[str]) -> set[str]:
+    """Unique ids of the nodes downstream of the landing tables `changed_tables` (the models,
+    tests and unit tests whose result may change when those tables change)."""
+    children = manifest.get("child_map", {})
+    todo = [f"source.govdw.landing.{table}" for table in changed_tables]
+    seen: set[str] = set()
+    while todo:
+        uid = todo.pop()
+        for child in children.get(uid, []):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    # Unit tests hang off the model they test (they are not in child_map).
+    for uid, test in manifest.get("unit_tests", {}).items():
+        if set(test.get("depends_on", {}).get("nodes", [])) & seen:
+            seen.add(uid)
+    return seen
+
+
+def unaffected_nodes(manifest: Mapping[str, Any], changed_tables: list[str]) -> list[str]:
+    """Names (as dbt selects them) of the own models, seeds, tests and unit tests NOT downstream
+    of `changed_tables`: what a build after those tables changed may leave as it is."""
+    stale = stale_nodes(manifest, changed_tables)
+    names = []
+    for section in ("nodes", "unit_tests"):
+        for uid, node in manifest.get(section, {}).items():
+            if uid.split(".")[1:2] == ["govdw"] and uid not in stale:
+                kind = uid.split(".")[0]
+                if kind in ("model", "seed", "snapshot", "test"):
+                    names.append(node["name"])
+                elif kind == "unit_test":
+                    names.append(f"unit_test:{node['name']}")
+    return sorted(set(names))
+
+
+@dataclass(frozen=True)
+class DbtPlan:
+    """What the run's dbt step does: skip, build everything, or build what changed tables feed."""
+
+    skip: bool = False
+    why: str = ""
+    #: Landing tables whose rows changed since the last passing build ([] = build everything).
+    changed_tables: list[str] = field(default_factory=list)
+
+
+def dbt_plan(
+    now: dict[str, Any] | None,
+    last: dict[str, Any] | None,
+    full_refresh: bool,
+    models_missing: bool,
+) -> DbtPlan:
+    """Decide the dbt step from the fingerprint `now` and the last passing build's `last`."""
+    if full_refresh or now is None or last is None or models_missing:
+        return DbtPlan()
+    if last.get("models") != now["models"] or set(last.get("landing", {})) != set(now["landing"]):
+        return DbtPlan()  # a model, test or source changed: everything is built
+    changed = sorted(t for t, digest in now["landing"].items() if last["landing"][t] != digest)
+    if not changed:
+        return DbtPlan(
+            skip=True, why="no landing file and no dbt model changed since the last passing build"
+        )
+    return DbtPlan(changed_tables=changed)
 
 
 def _marker(build_db: Path) -> Path:
@@ -132,6 +247,25 @@ def topological_outputs(context: AssetExecutionContext) -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
+def _as_last_built(
+    context: AssetExecutionContext, only: set[str] | None, metadata: dict[str, str]
+) -> Iterator[Any]:
+    """Outputs and passed checks for the selected dbt assets named in `only` (all when None)
+    that stay as the last passing build made them (its tests passed on the same rows)."""
+    keys = context.assets_def.keys_by_output_name
+    for output_name in topological_outputs(context):
+        if only is None or keys[output_name].path[-1] in only:
+            yield Output(None, output_name=output_name, metadata=metadata)
+    for check_key in context.selected_asset_check_keys:
+        if only is None or check_key.asset_key.path[-1] in only:
+            yield AssetCheckResult(
+                asset_key=check_key.asset_key,
+                check_name=check_key.name,
+                passed=True,
+                metadata=metadata,
+            )
+
+
 def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefinition:
     """The dbt multi-asset for `project`; runs `dbt build` once per run."""
     names = model_names(manifest_path)
@@ -157,32 +291,35 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefiniti
         full_refresh = context.run.tags.get(FULL_REFRESH_TAG, "").lower() == "true"
         marker = _marker(paths.build_db_path())
         fingerprint = build_fingerprint(build_db, manifest_path)
-        unchanged = (
-            fingerprint is not None
-            and marker.exists()
-            and marker.read_text(encoding="utf-8") == fingerprint
-            and not missing_models(build_db, names)
-        )
-        if unchanged and not full_refresh:
+        last = _read_marker(marker)
+        plan = dbt_plan(fingerprint, last, full_refresh, bool(missing_models(build_db, names)))
+        if plan.skip:
             # dbt costs ~9 s per build here; the last build from these very landing rows and
             # models passed every test, so the run goes straight to the checks and publish.
-            why = "no landing file and no dbt model changed since the last passing build"
-            context.log.info(f"skipping dbt build: {why}")
-            for output_name in topological_outputs(context):
-                yield Output(None, output_name=output_name, metadata={"dbt_skipped": why})
-            for check_key in context.selected_asset_check_keys:
-                yield AssetCheckResult(
-                    asset_key=check_key.asset_key,
-                    check_name=check_key.name,
-                    passed=True,
-                    metadata={"dbt_skipped": why},
-                )
+            context.log.info(f"skipping dbt build: {plan.why}")
+            yield from _as_last_built(context, None, {"dbt_skipped": plan.why})
             return
         marker.unlink(missing_ok=True)
         args = ["build", *(["--full-refresh"] if full_refresh else [])]
+        if plan.changed_tables:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            keep = unaffected_nodes(manifest, plan.changed_tables)
+            why = (
+                "not downstream of the landing tables that changed "
+                f"({', '.join(plan.changed_tables)}): as the last passing build made it"
+            )
+            context.log.info(
+                f"dbt builds what the changed landing tables feed; {len(keep)} "
+                "models and tests are left as the last passing build made them"
+            )
+            # The kept models are upstream-closed: reported first, before dbt's own events,
+            # so every output is yielded (a missing one would skip the publish step).
+            yield from _as_last_built(context, set(keep), {"dbt_unchanged": why})
+            if keep:
+                args += ["--exclude", " ".join(keep)]
         yield from dbt.cli(args, context=context).stream()
         # Reached only when dbt build (models and tests of severity error) succeeded.
         if fingerprint is not None:
-            marker.write_text(fingerprint, encoding="utf-8")
+            marker.write_text(json.dumps(fingerprint), encoding="utf-8")
 
     return warehouse_dbt
