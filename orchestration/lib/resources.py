@@ -19,6 +19,9 @@ WRITER_POOL = "govdw_writer"
 
 #: Run tag asking ingest to re-parse every file and dbt to rebuild incremental models.
 FULL_REFRESH_TAG = "govdw/full_refresh"
+#: Run tag: the ingester brings the whole raw folder up to date (new, changed and gone files),
+#: whatever the run's partitions (`govdw run` materializes only the partitions that changed).
+WHOLE_FOLDER_TAG = "govdw/whole_folder"
 
 
 class GovdwPaths(ConfigurableResource):

@@ -44,8 +44,8 @@ from orchestration.lib.instance import (
     writer_holders,
 )
 from orchestration.lib.progress import RunLog, fmt_seconds
-from orchestration.lib.raw_files import RAW_FILES_PARTITIONS, sync_partitions
-from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL
+from orchestration.lib.raw_files import RAW_FILES_PARTITIONS, partition_key, sync_partitions
+from orchestration.lib.resources import FULL_REFRESH_TAG, WHOLE_FOLDER_TAG, WRITER_POOL
 
 #: Receives one line for a person: (text, whether it belongs on stderr).
 Notify = Callable[[str, bool], None]
@@ -242,11 +242,31 @@ def _sync_raw_files(instance: DagsterInstance, raw: Path, notify: Notify) -> lis
     return keys
 
 
+def _partitions_to_run(keys: list[str], since: runstate.SinceLastRun) -> list[str]:
+    """The raw-file partitions the run materializes, in partition order.
+
+    Every file, unless only raw files changed since the last successful run: then the smallest
+    contiguous range holding the new and changed files (new files are added at the end, so one
+    new file is a range of one), or the first file when files were only deleted. The ingester
+    looks at the whole folder either way (`WHOLE_FOLDER_TAG`); this only spares Dagster the
+    events of partitions whose outcome cannot have changed (two per file: ~1 s per 20 files).
+    """
+    if since.changed is None:
+        return keys
+    wanted = {partition_key(path) for path in since.changed}
+    picked = [i for i, key in enumerate(keys) if key in wanted]
+    if not picked:
+        return keys[:1]
+    return keys[picked[0] : picked[-1] + 1]
+
+
 def _run_tags(keys: list[str], run_id: str, full_refresh: bool) -> dict[str, str]:
-    """The run's tags: the whole partition range, this process, and the full-refresh flag."""
+    """The run's tags: the partition range, this process, the whole-folder and full-refresh
+    flags."""
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: keys[0],
         ASSET_PARTITION_RANGE_END_TAG: keys[-1],
+        WHOLE_FOLDER_TAG: "true",
         **process_tags(run_id),
     }
     if full_refresh:
@@ -386,10 +406,13 @@ def run_pipeline(
     run_id = make_new_run_id()
     lock, waiting_for = _acquire_writer_lock(home, run_id, warehouse, notify)
     try:
-        if not full_refresh:
-            last = runstate.unchanged_since_last_run(raw, build_db, warehouse)
-            if last is not None:
-                return _unchanged_result(last, warehouse, notify)
+        since = (
+            runstate.SinceLastRun(None, None, [])
+            if full_refresh
+            else runstate.since_last_run(raw, build_db, warehouse)
+        )
+        if since.nothing and since.last is not None:
+            return _unchanged_result(since.last, warehouse, notify)
         before = runstate.raw_snapshot(raw)
         runstate.forget(build_db)
         job = (defs if isinstance(defs, Definitions) else defs()).resolve_job_def(PIPELINE_JOB)
@@ -397,7 +420,7 @@ def run_pipeline(
             _recover_and_wait(instance, warehouse, waiting_for, notify)
             fix_pool_wait_spin()
             keys = _sync_raw_files(instance, raw, notify)
-            tags = _run_tags(keys, run_id, full_refresh)
+            tags = _run_tags(_partitions_to_run(keys, since), run_id, full_refresh)
             log = _run_log_path(home, run_id)
             notify(f"  run {run_id}; full log: {log}", False)
             result = _execute(job, instance, tags, run_id, log, make_progress)

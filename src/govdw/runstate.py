@@ -145,20 +145,49 @@ def record(
     return True
 
 
-def unchanged_since_last_run(raw: Path, build_db: Path, warehouse: Path) -> LastRun | None:
-    """The last successful run when nothing it depended on changed since; else None."""
+@dataclass(frozen=True)
+class SinceLastRun:
+    """How the world differs from the last successful run's record."""
+
+    #: The last successful run (None: no usable record).
+    last: LastRun | None
+    #: Paths under raw/ new or changed since, when nothing but raw files changed; None when
+    #: anything else changed too (code, settings, the build database, the warehouse) or there is
+    #: no record: then every file is looked at.
+    changed: list[str] | None
+    #: Paths gone from raw/ since (meaningful when `changed` is not None).
+    gone: list[str]
+
+    @property
+    def nothing(self) -> bool:
+        """Whether nothing at all changed: the run can be skipped."""
+        return self.last is not None and self.changed == [] and not self.gone
+
+
+def since_last_run(raw: Path, build_db: Path, warehouse: Path) -> SinceLastRun:
+    """Compare what is there now with the record of the last successful run."""
+    unknown = SinceLastRun(None, None, [])
     try:
         saved = json.loads(_record_path(build_db).read_text(encoding="utf-8"))
         last = LastRun(**saved.pop("last_run"))
-    except (OSError, ValueError, TypeError, KeyError):
-        return None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return unknown
     # The cheap parts first: most changes show in the stats without hashing any code.
     now = _stats(raw, build_db, warehouse, raw_snapshot(raw))
-    if any(saved.get(key) != value for key, value in now.items()):
-        return None
-    if saved.get("code") != code_digest():
-        return None
-    return last
+    if any(saved.get(key) != value for key, value in now.items() if key != "raw"):
+        return unknown
+    if saved.get("code") != code_digest() or not isinstance(saved.get("raw"), dict):
+        return unknown
+    before: dict[str, Any] = saved["raw"]
+    changed = sorted(path for path, stat in now["raw"].items() if before.get(path) != stat)
+    gone = sorted(set(before) - set(now["raw"]))
+    return SinceLastRun(last, changed, gone)
+
+
+def unchanged_since_last_run(raw: Path, build_db: Path, warehouse: Path) -> LastRun | None:
+    """The last successful run when nothing it depended on changed since; else None."""
+    since = since_last_run(raw, build_db, warehouse)
+    return since.last if since.nothing else None
 
 
 def now_text() -> str:

@@ -105,3 +105,22 @@ def test_forget_and_a_folder_changed_during_the_run(world: dict[str, Path]) -> N
 def test_a_damaged_record_is_ignored(world: dict[str, Path]) -> None:
     world["build"].with_name(world["build"].name + ".run-ok").write_text("{not json", "utf-8")
     assert _unchanged(world) is None
+
+
+def test_only_raw_files_changed_names_them(world: dict[str, Path]) -> None:
+    """New, changed and gone files are named when nothing else changed; anything else changed
+    means every file is looked at (changed is None)."""
+    raw = world["raw"]
+    (raw / "653024" / "c.csv").write_text("c\n", encoding="utf-8")
+    _bump_mtime(raw / "653024" / "a.csv")
+    (raw / "653024" / "b.csv").unlink()
+    since = runstate.since_last_run(raw, world["build"], world["warehouse"])
+    assert (since.last, since.changed, since.gone) == (
+        LAST,
+        ["653024/a.csv", "653024/c.csv"],
+        ["653024/b.csv"],
+    )
+    assert not since.nothing
+    world["build"].write_bytes(b"written since")
+    since = runstate.since_last_run(raw, world["build"], world["warehouse"])
+    assert (since.last, since.changed) == (None, None)

@@ -22,7 +22,7 @@ from orchestration.lib.raw_files import (
     partition_key,
     rel_paths_for_keys,
 )
-from orchestration.lib.resources import FULL_REFRESH_TAG, WRITER_POOL, GovdwPaths
+from orchestration.lib.resources import FULL_REFRESH_TAG, WHOLE_FOLDER_TAG, WRITER_POOL, GovdwPaths
 
 #: Per-file details go into run-level metadata only up to this many files (the UI stays usable);
 #: every file always gets its own per-partition metadata and a row in audit_files.
@@ -123,8 +123,10 @@ def landing_files(context: AssetExecutionContext, paths: GovdwPaths) -> Material
     raw_dir = paths.raw_path()
     all_keys = set(context.instance.get_dynamic_partitions(RAW_FILES_PARTITIONS))
     keys = list(context.partition_keys)
-    # A run over every known file also forgets files gone from raw/ (only=None).
-    only = None if set(keys) >= all_keys else rel_paths_for_keys(raw_dir, keys)
+    # A run over every known file, or one tagged for the whole folder (`govdw run`), brings
+    # every file up to date and forgets files gone from raw/ (only=None).
+    whole = context.run.tags.get(WHOLE_FOLDER_TAG, "").lower() == "true"
+    only = None if whole or set(keys) >= all_keys else rel_paths_for_keys(raw_dir, keys)
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG, "").lower() == "true"
     context.log.info(
         f"ingesting {len(keys)} file(s) from {raw_dir} into {paths.build_db_path()}"

@@ -316,7 +316,10 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefiniti
             # so every output is yielded (a missing one would skip the publish step).
             yield from _as_last_built(context, set(keep), {"dbt_unchanged": why})
             if keep:
-                args += ["--exclude", " ".join(keep)]
+                # Tests are kept or built by name: with dbt's default (eager) indirect
+                # selection, excluding an unchanged model would also drop the tests it shares
+                # with a rebuilt one (a relationships test on a fact and dim_region).
+                args += ["--exclude", " ".join(keep), "--indirect-selection", "empty"]
         yield from dbt.cli(args, context=context).stream()
         # Reached only when dbt build (models and tests of severity error) succeeded.
         if fingerprint is not None:
