@@ -8,7 +8,7 @@ STAMP := $(VENV)/.govdw-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test test-slow test-all ui lint fix bench docs clean browser
+.PHONY: setup run test test-slow test-all ui lint fix bench bench-compare docs clean browser
 
 setup: $(STAMP)
 
@@ -70,10 +70,17 @@ fix: setup
 	$(BIN)/ruff format .
 	$(BIN)/sqlfluff fix dbt_project
 
+# The ladder runs sample, cold, no-op, new / changed / deleted file at each scale (scale 4 takes
+# a long while): results in benchmarks/RESULTS.md, benchmarks/results/*.json, benchmarks/ladder.png.
+BENCH_SCALES ?= 0.1,1,4
 bench: setup
 	$(BIN)/python benchmarks/bench_readers.py
 	$(BIN)/python benchmarks/bench_readers.py --rows 1000000 --skip-pandas  # peak memory at 1M rows
-	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_ladder.py --scales $(BENCH_SCALES)
+
+# The newest ladder result against the one before it.
+bench-compare: setup
+	$(BIN)/python benchmarks/bench_compare.py
 
 docs: setup
 	cd dbt_project && GOVDW_BUILD_DB=$${GOVDW_BUILD_DB:-../warehouse/.build/govdw_build.duckdb} \

@@ -57,6 +57,7 @@ def test_publish_falls_back_to_a_copy_through_python(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Without copy-on-write and without copy_file_range the bytes are copied all the same."""
+
     def refuse(*args: object) -> int:
         raise OSError(errno.EXDEV, "cross-device")
 
