@@ -1,4 +1,4 @@
-"""The dbt step's plan: skip, build everything, or build only what the changed landing tables feed."""
+"""The dbt step's plan: skip, build everything, or build what the changed landing tables feed."""
 
 from __future__ import annotations
 
