@@ -273,7 +273,8 @@ def pct(numerator: int, denominator: int) -> str:
 
 @dataclass
 class Ctx:
-    """Shared state of one sample run: where to write, volumes, randomness, truth, counters."""
+    """State of one sample job (and of the planning before the jobs): where to write, volumes,
+    randomness, the job's truth and its counters."""
 
     raw_dir: Path
     scale: float
@@ -295,6 +296,12 @@ class Ctx:
         if year == 2020:
             yearly *= COVID_2020[dataset]
         return max(2, round(yearly * SEASON[dataset][month - 1] / 12))
+
+    def records(
+        self, dataset: str, code: str, year: int, months: Iterable[int] = range(1, 13)
+    ) -> int:
+        """`volume` summed over some months of a year: what a job expects to write."""
+        return sum(self.volume(dataset, code, year, m) for m in months)
 
     def emit(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -110,6 +111,28 @@ class Truth:
             bucket = self._month[(region, ev.evaluated_at.year, ev.evaluated_at.month)]
             bucket["evaluations_total"] += 1
             bucket[RATING_METRIC[ev.rating]] += 1
+
+    def add_files(self, files: Mapping[str, dict[str, Any]]) -> None:
+        """Files recorded by another `Truth` (a sample job's); a path is recorded once."""
+        twice = files.keys() & self.files.keys()
+        if twice:
+            raise ValueError(f"sample files written twice: {sorted(twice)}")
+        self.files.update(files)
+
+    def add_counts(self, counts: Mapping[tuple[str, int, int], Mapping[str, int]]) -> None:
+        """Region-month figures worked out by another `Truth` (see `counts`)."""
+        for key, values in counts.items():
+            bucket = self._month[key]
+            for metric, value in values.items():
+                bucket[metric] += value
+
+    def counts(self) -> dict[tuple[str, int, int], dict[str, int]]:
+        """`month_table` as plain dicts, for `add_counts` in another process."""
+        return {key: dict(values) for key, values in self.month_table().items()}
+
+    def order_keys(self) -> Iterator[tuple[str, str]]:
+        """(region, order id) of every order recorded."""
+        return iter(self._orders)
 
     def month_table(self) -> dict[tuple[str, int, int], dict[str, int]]:
         """(region, year, month) -> metric -> value, orders resolved latest-export-wins."""

@@ -51,7 +51,8 @@ def _covered(sheet: Sheet) -> set[tuple[int, int]]:
 
 
 def xlsx_bytes(sheets: list[Sheet], *, big: bool = False) -> bytes:
-    """An xlsx workbook; `big` uses xlsxwriter's constant-memory mode (rows written in order)."""
+    """An xlsx workbook. `big` asks for xlsxwriter's constant-memory mode, which its in-memory
+    mode turns off: it changes nothing (that mode writes inline strings, other bytes)."""
     buffer = io.BytesIO()
     options = {"in_memory": True, "constant_memory": big, "strings_to_numbers": False}
     workbook = xlsxwriter.Workbook(buffer, options)
@@ -61,18 +62,21 @@ def xlsx_bytes(sheets: list[Sheet], *, big: bool = False) -> bytes:
         date_fmt = workbook.add_format({"num_format": sheet.date_format})
         bold = workbook.add_format({"bold": True, "align": "center", "valign": "vcenter"})
         starts = _merge_starts(sheet)
-        covered = _covered(sheet)
+        # Cells a merge writes (its origin) or hides; the rows that have any.
+        merged = _covered(sheet) | {(m[0], m[1]) for m in sheet.merges}
+        merged_rows = {r for r, _ in merged}
+        # Cells are written in the same order as ever: the order fixes the shared-string indexes.
+        write_string = worksheet.write_string
         for r, row in enumerate(sheet.rows):
             for r1, c1, r2, c2 in starts.get(r, []):
                 worksheet.merge_range(r1, c1, r2, c2, sheet.rows[r1][c1], bold)
+            in_merge = r in merged_rows
             for c, value in enumerate(row):
-                if (
-                    value is None
-                    or (r, c) in covered
-                    or (r in starts and _is_merge_origin(sheet, r, c))
-                ):
+                if value is None or (in_merge and (r, c) in merged):
                     continue
-                if isinstance(value, datetime):
+                if type(value) is str:  # most cells: the last branch below, taken first
+                    write_string(r, c, value)
+                elif isinstance(value, datetime):
                     worksheet.write_datetime(r, c, value, date_fmt)
                 elif isinstance(value, bool):
                     worksheet.write_boolean(r, c, value)
@@ -84,10 +88,6 @@ def xlsx_bytes(sheets: list[Sheet], *, big: bool = False) -> bytes:
             worksheet.hide()
     workbook.close()
     return buffer.getvalue()
-
-
-def _is_merge_origin(sheet: Sheet, r: int, c: int) -> bool:
-    return any(m[0] == r and m[1] == c for m in sheet.merges)
 
 
 def xls_bytes(sheets: list[Sheet]) -> bytes:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import govdw.sample.anchors as A
 from govdw.sample.families.common import MTIME_LAG, QUARTER, emit_orders, eval_row, titled_sheet
+from govdw.sample.jobs import Family, Job
 from govdw.sample.records import Case, Order
 from govdw.sample.regions import (
     REGIONS,
@@ -87,80 +89,98 @@ def _xls_sheets(
     return out
 
 
-def haiyuan(ctx: Ctx) -> None:
-    """海原 family: legacy .xls, 来电时间 renamed 受理时间 in 2022, one HTML saved as .xls."""
+def _plan(ctx: Ctx) -> list[Job]:
+    """The 2017 anchor, then per year one job each for orders, cases and evaluations."""
     code = "640522"
     rng = ctx.rng("haiyuan-files")
-    _haiyuan_anchor(ctx)
+    jobs = [Job(_haiyuan_anchor, 574)]
     for year in YEARS:
         exported = export_after(rng, datetime(year + 1, 1, 1))
-        sheets, orders_all = [], []
-        for m in range(1, 13):
-            orders = gen_orders(ctx, code, year, m, exported)
-            orders_all += orders
-            head, rows = _haiyuan_order_rows(orders, year)
-            sheets += _xls_sheets(
-                f"{year}年{m}月", f"海原县12345热线工单明细（{year}年{m}月）", exported, head, rows
+        for write, dataset in (
+            (_haiyuan_orders, "orders"),
+            (_haiyuan_cases, "cases"),
+            (_haiyuan_evaluations, "evaluations"),
+        ):
+            jobs.append(
+                Job(partial(write, year=year, exported=exported), ctx.records(dataset, code, year))
             )
-        emit_orders(
-            ctx,
-            code,
-            f"热线/海原县12345热线工单_{year}年.xls",
-            xls_bytes(sheets),
-            "xls",
-            orders_all,
-            exported,
+    return jobs
+
+
+#: 海原 family: legacy .xls, 来电时间 renamed 受理时间 in 2022, one HTML saved as .xls.
+haiyuan = Family("haiyuan", _plan)
+
+
+def _haiyuan_orders(ctx: Ctx, *, year: int, exported: datetime) -> None:
+    code = "640522"
+    sheets, orders_all = [], []
+    for m in range(1, 13):
+        orders = gen_orders(ctx, code, year, m, exported)
+        orders_all += orders
+        head, rows = _haiyuan_order_rows(orders, year)
+        sheets += _xls_sheets(
+            f"{year}年{m}月", f"海原县12345热线工单明细（{year}年{m}月）", exported, head, rows
         )
-        # Cases: no title, header in the first row, one sheet per quarter.
-        head = [
-            "业务流水号",
-            "服务事项",
-            "实施部门",
-            "收件时间",
-            "出件时间",
-            "承诺办结时限",
-            "办理结果",
-            "受理方式",
+    emit_orders(
+        ctx,
+        code,
+        f"热线/海原县12345热线工单_{year}年.xls",
+        xls_bytes(sheets),
+        "xls",
+        orders_all,
+        exported,
+    )
+
+
+def _haiyuan_cases(ctx: Ctx, *, year: int, exported: datetime) -> None:
+    """Cases: no title, header in the first row, one sheet per quarter."""
+    code = "640522"
+    head = [
+        "业务流水号",
+        "服务事项",
+        "实施部门",
+        "收件时间",
+        "出件时间",
+        "承诺办结时限",
+        "办理结果",
+        "受理方式",
+    ]
+    sheets, n = [], 0
+    cases_all: list[Case] = []
+    for q in range(1, 5):
+        cases = [
+            c for m in range(3 * q - 2, 3 * q + 1) for c in gen_cases(ctx, code, year, m, exported)
         ]
-        sheets, n = [], 0
-        cases_all: list[Case] = []
-        for q in range(1, 5):
-            cases = [
-                c
-                for m in range(3 * q - 2, 3 * q + 1)
-                for c in gen_cases(ctx, code, year, m, exported)
+        cases_all += cases
+        rows = [
+            [
+                c.case_id,
+                c.item,
+                c.dept,
+                d_cn(c.accepted_at),
+                empty(c.completed_at and d_cn(c.completed_at), "/"),
+                c.promised_days,
+                c.status,
+                c.channel,
             ]
-            cases_all += cases
-            rows = [
-                [
-                    c.case_id,
-                    c.item,
-                    c.dept,
-                    d_cn(c.accepted_at),
-                    empty(c.completed_at and d_cn(c.completed_at), "/"),
-                    c.promised_days,
-                    c.status,
-                    c.channel,
-                ]
-                for c in cases
-            ]
-            for i, part in enumerate(split_rows(rows, XLS_MAX_ROWS - 1)):
-                sheets.append(Sheet(QUARTER[q] + (f"({i + 1})" if i else ""), [head, *part]))
-            n += len(cases)
-        ctx.emit(
-            code,
-            f"办件/海原县政务服务中心办件统计_{year}年.xls",
-            xls_bytes(sheets),
-            exported + MTIME_LAG,
-            dataset="service",
-            rows=n,
-            kind="xls",
-        )
-        ctx.truth.add_cases(code, cases_all)
-        _haiyuan_evaluations(ctx, year, exported)
+            for c in cases
+        ]
+        for i, part in enumerate(split_rows(rows, XLS_MAX_ROWS - 1)):
+            sheets.append(Sheet(QUARTER[q] + (f"({i + 1})" if i else ""), [head, *part]))
+        n += len(cases)
+    ctx.emit(
+        code,
+        f"办件/海原县政务服务中心办件统计_{year}年.xls",
+        xls_bytes(sheets),
+        exported + MTIME_LAG,
+        dataset="service",
+        rows=n,
+        kind="xls",
+    )
+    ctx.truth.add_cases(code, cases_all)
 
 
-def _haiyuan_evaluations(ctx: Ctx, year: int, exported: datetime) -> None:
+def _haiyuan_evaluations(ctx: Ctx, *, year: int, exported: datetime) -> None:
     code = "640522"
     evals = [e for m in range(1, 13) for e in gen_evaluations(ctx, code, year, m)]
     head = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import govdw.sample.anchors as A
@@ -16,6 +17,7 @@ from govdw.sample.families.common import (
     titled_sheet,
     written_type,
 )
+from govdw.sample.jobs import Family, Job
 from govdw.sample.records import Case, Order, close_later, month_bounds
 from govdw.sample.regions import (
     REGIONS,
@@ -96,51 +98,89 @@ def _wuhai_order_row(o: Order) -> list[Any]:
     ]
 
 
-def wuhai(ctx: Ctx) -> None:
-    """乌海 family: 150300 city plus three districts, half-year order workbooks, GBK anchor CSV."""
-    for code in ("150300", "150302", "150303", "150304"):
+WUHAI_CODES = ("150300", "150302", "150303", "150304")
+
+
+def _plan(ctx: Ctx) -> list[Job]:
+    """One job per half-year of orders, per year of cases and of evaluations, per region."""
+    jobs = []
+    for code in WUHAI_CODES:
         rng = ctx.rng("wuhai-files", code)
         for year in YEARS:
-            _wuhai_orders_year(ctx, code, year, rng)
-            _wuhai_cases_year(ctx, code, year, rng)
-            _wuhai_evaluations_year(ctx, code, year, rng)
-    _wuhai_summary(ctx)
-
-
-def _wuhai_orders_year(ctx: Ctx, code: str, year: int, rng: Any) -> None:
-    name = REGIONS[code].name
-    center = A.wuhai_center_orders(ctx.rng("anchor-wuhai-center"), REGIONS["150300"])
-    for half in (1, 2):
-        months = range(1, 7) if half == 1 else range(7, 13)
-        _, last = month_bounds(year, months[-1])
-        exported = export_after(rng, last, 4, 8)
-        sheets, all_orders = [], []
-        for m in months:
-            orders = gen_orders(ctx, code, year, m, exported)
-            if code == "150300" and year == 2023:
-                orders += [o for o in center if o.received_at.month == m]
-                orders.sort(key=lambda o: o.received_at)
-            all_orders += orders
-            headers = WUHAI_ORDER_HEADERS_OLD if year <= 2020 else WUHAI_ORDER_HEADERS
-            sheets.append(
-                titled_sheet(
-                    f"{m}月",
-                    f"{name}12345政务服务便民热线工单明细表（{year}年{m}月）",
-                    exported,
-                    headers,
-                    [_wuhai_order_row(o) for o in orders],
-                    blank_at=rng.randrange(1000),
-                    total=["合计", f"共{len(orders)}件"],
-                    note="注：本表数据来源于12345政务服务便民热线平台。",
+            for half in (1, 2):
+                months = range(1, 7) if half == 1 else range(7, 13)
+                _, last = month_bounds(year, months[-1])
+                exported = export_after(rng, last, 4, 8)
+                blanks = tuple(rng.randrange(1000) for _ in months)
+                write = partial(
+                    _wuhai_orders_half,
+                    code=code,
+                    year=year,
+                    half=half,
+                    exported=exported,
+                    blanks=blanks,
                 )
+                jobs.append(Job(write, ctx.records("orders", code, year, months)))
+            exported = export_after(rng, datetime(year + 1, 1, 1))
+            write = partial(_wuhai_cases_year, code=code, year=year, exported=exported)
+            jobs.append(Job(write, ctx.records("cases", code, year)))
+            exported = export_after(rng, datetime(year + 1, 1, 1))
+            # 乌海市's 2023-01..10 evaluations are in the anchor CSV: its workbook holds 11-12.
+            eval_months = [11, 12] if (code, year) == ("150300", 2023) else list(range(1, 13))
+            write = partial(
+                _wuhai_evaluations_year,
+                code=code,
+                year=year,
+                exported=exported,
+                months=eval_months,
             )
-        rel = f"工单/{year}/{name}12345工单明细_{year}年{HALF[half]}.xlsx"
-        data = xlsx_bytes(sheets)
-        emit_orders(ctx, code, rel, data, "xlsx", all_orders, exported)
-        if code == "150302" and year == 2021 and half == 1:
-            _specials(ctx, code, rel, data, exported)
-        if code == "150302" and year == 2024 and half == 1:
-            _update_export(ctx, code, all_orders, exported)
+            jobs.append(Job(write, ctx.records("evaluations", code, year, eval_months)))
+    jobs.append(Job(_wuhai_anchor_evaluations, sum(map(sum, A.WUHAI_LEVELS.values()))))
+    jobs.append(Job(_wuhai_summary, 0))
+    return jobs
+
+
+#: 乌海 family: 150300 city plus three districts, half-year order workbooks, GBK anchor CSV.
+wuhai = Family("wuhai", _plan)
+
+
+def _wuhai_orders_half(
+    ctx: Ctx, *, code: str, year: int, half: int, exported: datetime, blanks: tuple[int, ...]
+) -> None:
+    """One half-year order workbook, a sheet per month (`blanks`: where stray blank lines go)."""
+    name = REGIONS[code].name
+    center: list[Order] = []
+    if code == "150300" and year == 2023:
+        center = A.wuhai_center_orders(ctx.rng("anchor-wuhai-center"), REGIONS["150300"])
+    months = range(1, 7) if half == 1 else range(7, 13)
+    sheets, all_orders = [], []
+    for m, blank_at in zip(months, blanks, strict=True):
+        orders = gen_orders(ctx, code, year, m, exported)
+        if center:
+            orders += [o for o in center if o.received_at.month == m]
+            orders.sort(key=lambda o: o.received_at)
+        all_orders += orders
+        headers = WUHAI_ORDER_HEADERS_OLD if year <= 2020 else WUHAI_ORDER_HEADERS
+        sheets.append(
+            titled_sheet(
+                f"{m}月",
+                f"{name}12345政务服务便民热线工单明细表（{year}年{m}月）",
+                exported,
+                headers,
+                [_wuhai_order_row(o) for o in orders],
+                blank_at=blank_at,
+                total=["合计", f"共{len(orders)}件"],
+                note="注：本表数据来源于12345政务服务便民热线平台。",
+            )
+        )
+    rel = f"工单/{year}/{name}12345工单明细_{year}年{HALF[half]}.xlsx"
+    data = xlsx_bytes(sheets)
+    emit_orders(ctx, code, rel, data, "xlsx", all_orders, exported)
+    if code == "150302" and year == 2021 and half == 1:
+        _specials(ctx, code, rel, data, exported)
+    if code == "150302" and year == 2024 and half == 1:
+        # The later export of these orders: in this job, so latest-export-wins stays in one truth.
+        _update_export(ctx, code, all_orders, exported)
 
 
 def _specials(ctx: Ctx, code: str, rel: str, data: bytes, exported: datetime) -> None:
@@ -229,9 +269,8 @@ WUHAI_CASE_HEADERS = [
 ]
 
 
-def _wuhai_cases_year(ctx: Ctx, code: str, year: int, rng: Any) -> None:
+def _wuhai_cases_year(ctx: Ctx, *, code: str, year: int, exported: datetime) -> None:
     name = REGIONS[code].name
-    exported = export_after(rng, datetime(year + 1, 1, 1))
     sheets, total = [], 0
     cases_all: list[Case] = []
     for q in range(1, 5):
@@ -299,27 +338,31 @@ WUHAI_EVAL_HEADERS = [
 WUHAI_CITY_LEVELS: dict[str, float] = {"市级": 27, "区县级": 66, "乡镇街道级": 4, "村社区级": 3}
 
 
-def _wuhai_evaluations_year(ctx: Ctx, code: str, year: int, rng: Any) -> None:
+def _wuhai_anchor_evaluations(ctx: Ctx) -> None:
+    """乌海市's evaluations of 2023-01..10 at full volume, as one GBK CSV (the seed's figures)."""
+    code = "150300"
+    anchor = A.wuhai_evaluations(ctx.rng("anchor-wuhai-evaluations"), REGIONS[code])
+    rows = [WUHAI_EVAL_HEADERS] + [eval_row(e, d_iso(e.evaluated_at)) for e in anchor]
+    ctx.emit(
+        code,
+        "好差评/乌海市好差评数据_20230101-20231031.csv",
+        csv_bytes(rows, "gbk"),
+        datetime(2023, 11, 1, 9, 30, 0),
+        dataset="evaluation",
+        rows=len(anchor),
+        kind="csv",
+        encoding="gbk",
+    )
+    ctx.truth.add_evaluations(code, anchor)
+
+
+def _wuhai_evaluations_year(
+    ctx: Ctx, *, code: str, year: int, exported: datetime, months: list[int]
+) -> None:
+    """A year's evaluation workbook, a sheet per quarter (2023 of 150300: only 11-12, the
+    rest is in the anchor CSV)."""
     name = REGIONS[code].name
     levels = WUHAI_CITY_LEVELS if code == "150300" else None
-    exported = export_after(rng, datetime(year + 1, 1, 1))
-    months = list(range(1, 13))
-    if code == "150300" and year == 2023:
-        anchor = A.wuhai_evaluations(ctx.rng("anchor-wuhai-evaluations"), REGIONS[code])
-        rows = [WUHAI_EVAL_HEADERS] + [eval_row(e, d_iso(e.evaluated_at)) for e in anchor]
-        csv_exported = datetime(2023, 11, 1, 9, 30, 0)
-        ctx.emit(
-            code,
-            "好差评/乌海市好差评数据_20230101-20231031.csv",
-            csv_bytes(rows, "gbk"),
-            csv_exported,
-            dataset="evaluation",
-            rows=len(anchor),
-            kind="csv",
-            encoding="gbk",
-        )
-        ctx.truth.add_evaluations(code, anchor)
-        months = [11, 12]
     evals = [e for m in months for e in gen_evaluations(ctx, code, year, m, levels)]
     sheets = []
     for q in sorted({(m - 1) // 3 + 1 for m in months}):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import govdw.sample.anchors as A
@@ -16,6 +17,7 @@ from govdw.sample.families.common import (
     unit_stats,
     written_type,
 )
+from govdw.sample.jobs import Family, Job
 from govdw.sample.records import Order, month_bounds
 from govdw.sample.regions import (
     REGIONS,
@@ -115,45 +117,60 @@ def _dictionary_sheet() -> Sheet:
     return Sheet("字典", rows, hidden=True)
 
 
-def wuqia(ctx: Ctx) -> None:
-    """乌恰 family: monthly order workbooks with merged headers, serial-date evaluations."""
-    code, region = "653024", REGIONS["653024"]
+def _plan(ctx: Ctx) -> list[Job]:
+    """Per month one order job and one evaluation job; per quarter one case job."""
+    code = "653024"
     rng = ctx.rng("wuqia-files")
+    jobs = []
     for year in YEARS:
         for m in range(1, 13):
             _, end = month_bounds(year, m)
             anchor = (year, m) == (2023, 4)
             exported = A.WUQIA_EXPORT if anchor else export_after(rng, end, 1, 5)
-            if anchor:
-                orders = A.wuqia_orders(ctx.rng("anchor-wuqia-orders"), region)
-            else:
-                orders = gen_orders(ctx, code, year, m, exported)
-            title = f"乌恰县12345政务服务热线工单明细（{year}年{m}月）"
-            units_title = (
-                f"各单位工单综合情况（{year}年{m}月1日至{m}月{(end - timedelta(days=1)).day}日）"
-            )
-            sheets = [
-                _wuqia_order_sheet(title, exported, orders),
-                _wuqia_units_sheet(units_title, orders, exported),
-                _dictionary_sheet(),
-            ]
-            emit_orders(
-                ctx,
-                code,
-                f"12345/{year}/乌恰县12345工单明细（{year}年{m}月）.xlsx",
-                xlsx_bytes(sheets),
-                "xlsx",
-                orders,
-                exported,
-            )
-            _wuqia_evaluations(ctx, year, m, exported, anchor)
+            write = partial(_wuqia_orders, year=year, m=m, exported=exported)
+            jobs.append(Job(write, ctx.volume("orders", code, year, m)))
+            write = partial(_wuqia_evaluations, year=year, m=m, exported=exported)
+            jobs.append(Job(write, ctx.volume("evaluations", code, year, m)))
         for q in range(1, 5):
-            _wuqia_cases(ctx, year, q, rng)
+            _, end = month_bounds(year, 3 * q)
+            write = partial(_wuqia_cases, year=year, q=q, exported=export_after(rng, end))
+            jobs.append(Job(write, ctx.records("cases", code, year, range(3 * q - 2, 3 * q + 1))))
+    return jobs
 
 
-def _wuqia_evaluations(ctx: Ctx, year: int, m: int, exported: datetime, anchor: bool) -> None:
+#: 乌恰 family: monthly order workbooks with merged headers, serial-date evaluations.
+wuqia = Family("wuqia", _plan)
+
+
+def _wuqia_orders(ctx: Ctx, *, year: int, m: int, exported: datetime) -> None:
+    """One month's order workbook: details, the per-unit sheet, the hidden dictionary."""
     code, region = "653024", REGIONS["653024"]
-    if anchor:
+    _, end = month_bounds(year, m)
+    if (year, m) == (2023, 4):
+        orders = A.wuqia_orders(ctx.rng("anchor-wuqia-orders"), region)
+    else:
+        orders = gen_orders(ctx, code, year, m, exported)
+    title = f"乌恰县12345政务服务热线工单明细（{year}年{m}月）"
+    units_title = f"各单位工单综合情况（{year}年{m}月1日至{m}月{(end - timedelta(days=1)).day}日）"
+    sheets = [
+        _wuqia_order_sheet(title, exported, orders),
+        _wuqia_units_sheet(units_title, orders, exported),
+        _dictionary_sheet(),
+    ]
+    emit_orders(
+        ctx,
+        code,
+        f"12345/{year}/乌恰县12345工单明细（{year}年{m}月）.xlsx",
+        xlsx_bytes(sheets),
+        "xlsx",
+        orders,
+        exported,
+    )
+
+
+def _wuqia_evaluations(ctx: Ctx, *, year: int, m: int, exported: datetime) -> None:
+    code, region = "653024", REGIONS["653024"]
+    if (year, m) == (2023, 4):
         evals = A.wuqia_evaluations(ctx.rng("anchor-wuqia-evaluations"), region)
     else:
         evals = gen_evaluations(ctx, code, year, m)
@@ -181,10 +198,8 @@ def _wuqia_evaluations(ctx: Ctx, year: int, m: int, exported: datetime, anchor: 
     ctx.truth.add_evaluations(code, evals)
 
 
-def _wuqia_cases(ctx: Ctx, year: int, q: int, rng: Any) -> None:
+def _wuqia_cases(ctx: Ctx, *, year: int, q: int, exported: datetime) -> None:
     code, region = "653024", REGIONS["653024"]
-    _, end = month_bounds(year, 3 * q)
-    exported = export_after(rng, end)
     head = [
         "申报号",
         "办理事项",

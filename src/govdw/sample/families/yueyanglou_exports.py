@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from govdw.sample.families.common import BIG, MTIME_LAG, QUARTER, titled_sheet, written_type
 from govdw.sample.families.wuhai_exports import WUHAI_EVAL_HEADERS
+from govdw.sample.jobs import Family, Job
 from govdw.sample.records import Order
 from govdw.sample.regions import (
     YEARS,
@@ -50,60 +52,85 @@ def _yyl_order_row(o: Order, year: int) -> list[Any]:
     ]
 
 
-def yueyanglou(ctx: Ctx) -> None:
-    """岳陽樓區 family: traditional headers and values, full-width digits, 5萬 summary."""
+def _plan(ctx: Ctx) -> list[Job]:
+    """Per year one job each for orders, cases and evaluations; the 5萬 summary."""
     code = "430602"
     rng = ctx.rng("yueyanglou-files")
-    head = [
-        trad(h)
-        for h in [
-            "工单编号",
-            "受理时间",
-            "诉求类型",
-            "热点分类",
-            "诉求内容",
-            "来电人",
-            "联系电话",
-            "身份证号",
-            "联系地址",
-            "承办层级",
-            "处理单位",
-            "派单时间",
-            "签收时间",
-            "办理时限",
-            "办结时间",
-            "办理状态",
-            "满意度",
-        ]
-    ]
+    jobs = []
     for year in YEARS:
         exported = export_after(rng, datetime(year + 1, 1, 1))
-        sheets, orders_all = [], []
-        for m in range(1, 13):
-            orders = gen_orders(ctx, code, year, m, exported)
-            orders_all += orders
-            title = trad(f"岳阳楼区“12345”政务服务热线工单明细（{year}年{m}月）")
-            if year == 2020:
-                title = fullwidth(title)
-            sheet = titled_sheet(
-                f"{m}月", title, exported, head, [_yyl_order_row(o, year) for o in orders]
+        for write, dataset in (
+            (_yyl_orders, "orders"),
+            (_yyl_cases, "cases"),
+            (_yyl_evaluations, "evaluations"),
+        ):
+            jobs.append(
+                Job(partial(write, year=year, exported=exported), ctx.records(dataset, code, year))
             )
-            sheet.rows[1] = [trad(export_row(exported))]
-            sheets.append(sheet)
-        ctx.emit(
-            code,
-            f"熱線/岳陽樓區12345熱線工單_{year}年.xlsx",
-            xlsx_bytes(sheets, big=len(orders_all) > BIG),
-            exported + MTIME_LAG,
-            dataset="hotline",
-            rows=len(orders_all),
-            kind="xlsx",
-            exported_at=exported,
-            script="traditional",
+    jobs.append(Job(_yyl_summary, 0))
+    return jobs
+
+
+#: 岳陽樓區 family: traditional headers and values, full-width digits, 5萬 summary.
+yueyanglou = Family("yueyanglou", _plan)
+
+YYL_ORDER_HEADERS = [
+    trad(h)
+    for h in [
+        "工单编号",
+        "受理时间",
+        "诉求类型",
+        "热点分类",
+        "诉求内容",
+        "来电人",
+        "联系电话",
+        "身份证号",
+        "联系地址",
+        "承办层级",
+        "处理单位",
+        "派单时间",
+        "签收时间",
+        "办理时限",
+        "办结时间",
+        "办理状态",
+        "满意度",
+    ]
+]
+
+
+def _yyl_orders(ctx: Ctx, *, year: int, exported: datetime) -> None:
+    code = "430602"
+    sheets, orders_all = [], []
+    for m in range(1, 13):
+        orders = gen_orders(ctx, code, year, m, exported)
+        orders_all += orders
+        title = trad(f"岳阳楼区“12345”政务服务热线工单明细（{year}年{m}月）")
+        if year == 2020:
+            title = fullwidth(title)
+        sheet = titled_sheet(
+            f"{m}月",
+            title,
+            exported,
+            YYL_ORDER_HEADERS,
+            [_yyl_order_row(o, year) for o in orders],
         )
-        ctx.truth.add_orders(code, orders_all, exported, exported + MTIME_LAG)
-        _yyl_cases(ctx, year, exported)
-        _yyl_evaluations(ctx, year, exported)
+        sheet.rows[1] = [trad(export_row(exported))]
+        sheets.append(sheet)
+    ctx.emit(
+        code,
+        f"熱線/岳陽樓區12345熱線工單_{year}年.xlsx",
+        xlsx_bytes(sheets, big=len(orders_all) > BIG),
+        exported + MTIME_LAG,
+        dataset="hotline",
+        rows=len(orders_all),
+        kind="xlsx",
+        exported_at=exported,
+        script="traditional",
+    )
+    ctx.truth.add_orders(code, orders_all, exported, exported + MTIME_LAG)
+
+
+def _yyl_summary(ctx: Ctx) -> None:
     summary = Sheet(
         "統計表",
         [
@@ -115,7 +142,7 @@ def yueyanglou(ctx: Ctx) -> None:
         merges=[(0, 0, 0, 2)],
     )
     ctx.emit(
-        code,
+        "430602",
         "統計/岳陽樓區12345熱線2022年度工作情況統計表.xlsx",
         xlsx_bytes([summary]),
         datetime(2023, 2, 28, 14, 14),
@@ -126,7 +153,7 @@ def yueyanglou(ctx: Ctx) -> None:
     )
 
 
-def _yyl_cases(ctx: Ctx, year: int, exported: datetime) -> None:
+def _yyl_cases(ctx: Ctx, *, year: int, exported: datetime) -> None:
     code = "430602"
     head = [
         trad(h)
@@ -177,7 +204,7 @@ def _yyl_cases(ctx: Ctx, year: int, exported: datetime) -> None:
     ctx.truth.add_cases(code, cases_all)
 
 
-def _yyl_evaluations(ctx: Ctx, year: int, exported: datetime) -> None:
+def _yyl_evaluations(ctx: Ctx, *, year: int, exported: datetime) -> None:
     code = "430602"
     head = [trad(h) for h in WUHAI_EVAL_HEADERS]
     evals = [e for m in range(1, 13) for e in gen_evaluations(ctx, code, year, m)]
