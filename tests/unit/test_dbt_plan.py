@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from orchestration.defs.warehouse.assets import dbt_plan, stale_nodes, unaffected_nodes
@@ -92,3 +93,19 @@ def test_only_what_the_changed_tables_feed_is_rebuilt() -> None:
     ]
     # a unit test follows the model it tests
     assert "unit_test.govdw.fct_orders.overdue" in stale_nodes(MANIFEST, ["hotline_orders"])
+
+
+def test_parse_state_is_kept_per_build_database(tmp_path: Path) -> None:
+    """A passing build's partial_parse.msgpack seeds the next invocation's own target folder."""
+    from orchestration.defs.warehouse.assets import _keep_partial_parse, _restore_partial_parse
+
+    cache = tmp_path / "build" / "govdw_build.duckdb.dbt-partial-parse.msgpack"
+    cache.parent.mkdir()
+    first, second = tmp_path / "target" / "a", tmp_path / "target" / "b"
+    _restore_partial_parse(cache, first)  # nothing kept yet: dbt parses from scratch
+    assert not first.exists()
+    first.mkdir(parents=True)
+    (first / "partial_parse.msgpack").write_bytes(b"parse state")
+    _keep_partial_parse(first, cache)
+    _restore_partial_parse(cache, second)
+    assert (second / "partial_parse.msgpack").read_bytes() == b"parse state"

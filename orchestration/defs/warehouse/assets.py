@@ -3,7 +3,10 @@
 
 import hashlib
 import json
+import os
 import re
+import shutil
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from graphlib import TopologicalSorter
@@ -247,6 +250,37 @@ def topological_outputs(context: AssetExecutionContext) -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
+#: dbt's parse state, kept in the target folder of each invocation.
+_PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def _target_path(context: AssetExecutionContext) -> Path:
+    """A target folder of its own for this dbt invocation (as dagster-dbt names them)."""
+    return (
+        Path("target")
+        / f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    )
+
+
+def _restore_partial_parse(cache: Path, target: Path) -> None:
+    """Seed the invocation's target folder with the parse state of this build database's last
+    build. dbt re-parses the whole project when the profile differs from the one its parse state
+    was made with, and the profile names the build database: one shared state would be made
+    for another database as often as not (~4 s per build)."""
+    if cache.is_file():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache, target / _PARTIAL_PARSE)
+
+
+def _keep_partial_parse(target: Path, cache: Path) -> None:
+    """Keep the parse state of a passing build for the next build of the same database."""
+    made = target / _PARTIAL_PARSE
+    if made.is_file():
+        tmp = cache.with_name(f"{cache.name}.tmp-{os.getpid()}")
+        shutil.copyfile(made, tmp)
+        os.replace(tmp, cache)
+
+
 def _as_last_built(
     context: AssetExecutionContext, only: set[str] | None, metadata: dict[str, str]
 ) -> Iterator[Any]:
@@ -320,8 +354,14 @@ def build_dbt_assets(project: DbtProject, manifest_path: Path) -> AssetsDefiniti
                 # selection, excluding an unchanged model would also drop the tests it shares
                 # with a rebuilt one (a relationships test on a fact and dim_region).
                 args += ["--exclude", " ".join(keep), "--indirect-selection", "empty"]
-        yield from dbt.cli(args, context=context).stream()
+        target = _target_path(context)
+        parse_cache = paths.build_db_path().with_name(
+            paths.build_db_path().name + ".dbt-partial-parse.msgpack"
+        )
+        _restore_partial_parse(parse_cache, Path(project.project_dir) / target)
+        yield from dbt.cli(args, context=context, target_path=target).stream()
         # Reached only when dbt build (models and tests of severity error) succeeded.
+        _keep_partial_parse(Path(project.project_dir) / target, parse_cache)
         if fingerprint is not None:
             marker.write_text(json.dumps(fingerprint), encoding="utf-8")
 
