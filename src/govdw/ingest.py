@@ -302,6 +302,9 @@ def _parse_in_pool(
 # --------------------------------------------------------------------------- ingest_dir
 
 
+#: DuckDB memory of the landing writer (it spills or writes through beyond it).
+WRITER_MEMORY = "1GB"
+
 #: Package parts that do not change what a file becomes in the landing tables.
 _NOT_PARSING = {"cli.py", "publish.py", "runstate.py", "settings.py"}
 
@@ -569,7 +572,9 @@ def ingest_dir(
     started = time.monotonic()
     summary = IngestSummary()
     build_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(build_db))
+    # The writer only appends Arrow batches: DuckDB's default cache (80% of RAM) would hold
+    # every landing block written (2.7 GiB at scale 1); a cap keeps the run's memory flat.
+    con = duckdb.connect(str(build_db), config={"memory_limit": WRITER_MEMORY})
     try:
         _prepare_landing(con, full_refresh=full_refresh)
         # A file whose size and mtime are those of the last walk keeps its sha256 unread.
