@@ -1,8 +1,10 @@
 """`landing_files`: raw files (one partition each) parsed into the build DB's landing tables."""
 
+import gc
 import time
 from typing import Any
 
+import pyarrow as pa
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
@@ -146,6 +148,11 @@ def landing_files(context: AssetExecutionContext, paths: GovdwPaths) -> Material
     summary = ingest.ingest_dir(
         raw_dir, paths.build_db_path(), full_refresh=full_refresh, progress=on_progress, only=only
     )
+    # The landing tables passed through Arrow's allocator, which keeps freed memory for reuse:
+    # hand it back before dbt runs beside this process (a run's peak is ingest's or dbt's, not
+    # both).
+    gc.collect()
+    pa.default_memory_pool().release_unused()
     rows = [file_row(f) for f in summary.files]
     meta = summary_metadata(summary, rows, time.monotonic() - started)
     # Each partition (file) also carries its own outcome, visible on the partition's page.
