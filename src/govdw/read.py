@@ -16,6 +16,7 @@ import io
 import itertools
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
@@ -371,7 +372,7 @@ def _last_non_empty_row(arrays: list[Any]) -> int:
     return last
 
 
-def _rows_to_grid(rows: list[list[str | None]]) -> pa.Table:
+def _rows_to_grid(rows: Sequence[Sequence[str | None]]) -> pa.Table:
     """Pad ragged rows with nulls and turn empty strings into nulls."""
     width = max((len(r) for r in rows), default=0)
     if width == 0:
@@ -407,7 +408,7 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None, label: st
     # The csv module refuses fields over 128 KiB; a long cell is cut later, never a failure.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[list[str | None]] = list(reader)
+    rows: list[list[str]] = list(reader)
     return Sheet(name="csv", index=0, hidden=False, grid=_rows_to_grid(rows), first_row=1)
 
 
