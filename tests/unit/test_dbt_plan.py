@@ -14,6 +14,11 @@ NOW: dict[str, Any] = {
 
 #: A small project: two landing tables, their staging models, facts, a mart over both, a seed.
 MANIFEST: dict[str, Any] = {
+    "metadata": {"project_name": "govdw"},
+    "sources": {
+        f"source.govdw.landing.{name}": {"name": name, "schema": "landing"}
+        for name in ("evaluations", "hotline_orders", "files")
+    },
     "child_map": {
         "source.govdw.landing.evaluations": ["model.govdw.stg_evaluations"],
         "source.govdw.landing.hotline_orders": ["model.govdw.stg_orders"],

@@ -68,8 +68,19 @@ class GovdwDbtTranslator(DagsterDbtTranslator):
         return dbt_group_name(dbt_resource_props) or super().get_group_name(dbt_resource_props)
 
 
-#: The project's own manifest nodes: their checksums decide whether dbt must run.
-_OWN_NODES = ("model.govdw", "seed.govdw", "test.govdw", "source.govdw", "macro.govdw")
+def _own(manifest: Mapping[str, Any], uid: str, node: Mapping[str, Any]) -> bool:
+    """Whether a manifest node belongs to the project itself (not to dbt or a package)."""
+    project = manifest.get("metadata", {}).get("project_name") or "govdw"
+    return str(node.get("package_name") or uid.split(".")[1]) == project
+
+
+def landing_sources(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The project's sources in schema landing: table name -> unique id."""
+    return {
+        node["name"]: uid
+        for uid, node in manifest.get("sources", {}).items()
+        if _own(manifest, uid, node) and node.get("schema") == "landing"
+    }
 
 
 def model_names(manifest_path: Path) -> list[str]:
@@ -95,7 +106,7 @@ def _models_digest(manifest: Mapping[str, Any]) -> str:
         f"{uid}:{checksum(node)}"
         for section in ("nodes", "sources", "macros", "unit_tests")
         for uid, node in manifest.get(section, {}).items()
-        if uid.startswith(_OWN_NODES) or uid.startswith("unit_test.govdw")
+        if _own(manifest, uid, node)
     )
     return hashlib.md5("|".join(nodes).encode()).hexdigest()
 
@@ -143,11 +154,7 @@ def build_fingerprint(db: BuildDatabase, manifest_path: Path) -> dict[str, Any] 
     if not db.paths.build_db_path().exists():
         return None
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    tables = sorted(
-        node["name"]
-        for uid, node in manifest.get("sources", {}).items()
-        if uid.startswith("source.govdw.") and node.get("schema") == "landing"
-    )
+    tables = sorted(landing_sources(manifest))
     with db.connect() as con:
         try:
             landing = _landing_digests(con, tables)
@@ -168,7 +175,8 @@ def stale_nodes(manifest: Mapping[str, Any], changed_tables: list[str]) -> set[s
     """Unique ids of the nodes downstream of the landing tables `changed_tables` (the models,
     tests and unit tests whose result may change when those tables change)."""
     children = manifest.get("child_map", {})
-    todo = [f"source.govdw.landing.{table}" for table in changed_tables]
+    sources = landing_sources(manifest)
+    todo = [sources[table] for table in changed_tables if table in sources]
     seen: set[str] = set()
     while todo:
         uid = todo.pop()
@@ -190,7 +198,7 @@ def unaffected_nodes(manifest: Mapping[str, Any], changed_tables: list[str]) -> 
     names = []
     for section in ("nodes", "unit_tests"):
         for uid, node in manifest.get(section, {}).items():
-            if uid.split(".")[1:2] == ["govdw"] and uid not in stale:
+            if _own(manifest, uid, node) and uid not in stale:
                 kind = uid.split(".")[0]
                 if kind in ("model", "seed", "snapshot", "test"):
                     names.append(node["name"])
