@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from govdw import extract, load, roles, settings, vocab
+from govdw import extract, handoff, load, roles, settings, vocab
 from govdw.discover import discover, entry_for, sha256_file
 from govdw.read import read_workbook
 from govdw.sniff import sniff
@@ -568,8 +568,13 @@ def ingest_dir(
     progress: Progress | None = None,
     only: set[str] | None = None,
     limits: Limits | None = None,
+    handoff_root: Path | None = None,
 ) -> IngestSummary:
-    """Bring the landing schema of `build_db` up to date with the files under `raw_dir`."""
+    """Bring the landing schema of `build_db` up to date with the files under `raw_dir`.
+
+    With `handoff_root` (default: `settings.landing_parquet_path` when `settings.handoff_enabled`)
+    the Parquet hand-off there is brought up to date too (`govdw.handoff`).
+    """
     import duckdb  # deferred: the worker processes never need it
 
     started = time.monotonic()
@@ -602,6 +607,11 @@ def ingest_dir(
         _settle_duplicates(con, duplicates, outcome_of, details, summary)
         if only is None:
             _forget_missing(con, present, summary)
+        if handoff_root is None and settings.handoff_enabled():
+            handoff_root = settings.landing_parquet_path(build_db)
+        if handoff_root is not None:
+            synced = handoff.sync(con, handoff_root)
+            summary.handoff_files = synced.written_files + synced.removed_files
         con.execute("checkpoint")
     finally:
         con.close()

@@ -32,6 +32,36 @@ def build_db_path(warehouse: Path | None = None) -> Path:
     return _path("GOVDW_BUILD_DB", default)
 
 
+def target() -> str:
+    """The engine the warehouse is built on (`GOVDW_TARGET`): duckdb (default), postgres, spark."""
+    value = (os.environ.get("GOVDW_TARGET") or "duckdb").strip().lower()
+    if value not in TARGETS:
+        raise ValueError(f"GOVDW_TARGET={value!r}: choose one of {', '.join(TARGETS)}")
+    return value
+
+
+#: The dbt targets of dbt_project/profiles.yml.
+TARGETS = ("duckdb", "postgres", "spark")
+
+
+def landing_parquet_path(build_db: Path | None = None) -> Path:
+    """The Parquet hand-off of the landing tables (`GOVDW_LANDING_PARQUET`, default
+    `<build folder>/landing_parquet`): see `govdw.handoff`."""
+    default = (build_db or build_db_path()).parent / "landing_parquet"
+    return _path("GOVDW_LANDING_PARQUET", default)
+
+
+def handoff_enabled() -> bool:
+    """Whether the ingester writes the Parquet hand-off: `GOVDW_HANDOFF=parquet`, or any target
+    other than DuckDB (PostgreSQL and Spark read the landing tables from it)."""
+    value = (os.environ.get("GOVDW_HANDOFF") or "").strip().lower()
+    if value in {"parquet", "on", "1", "true"}:
+        return True
+    if value in {"off", "0", "false", "none"}:
+        return False
+    return target() != "duckdb"
+
+
 def dagster_home() -> Path:
     """The Dagster instance folder (`DAGSTER_HOME`, default `<repo>/.dagster`)."""
     return _path("DAGSTER_HOME", REPO_ROOT / ".dagster")
@@ -97,3 +127,67 @@ def pii_key() -> bytes:
             tmp.unlink(missing_ok=True)
     _private(key_file, 0o600)
     return key_file.read_text(encoding="utf-8").strip().encode("utf-8")
+
+
+# ------------------------------------------------------------- production (`govdw serve`)
+
+
+def automation_enabled() -> bool:
+    """Whether the nightly schedule and the raw-folder sensor start RUNNING (`GOVDW_AUTOMATION=on`,
+    which `govdw serve` sets). Off by default: `dagster dev`, `govdw ui` and the tests never load
+    raw files behind the user's back."""
+    return (os.environ.get("GOVDW_AUTOMATION") or "").strip().lower() in {"on", "1", "true", "yes"}
+
+
+def nightly_cron() -> str:
+    """When the nightly load runs (`GOVDW_NIGHTLY_CRON`, default `0 2 * * *`, Beijing time)."""
+    return (os.environ.get("GOVDW_NIGHTLY_CRON") or "").strip() or "0 2 * * *"
+
+
+def serve_log_dir() -> Path:
+    """Where `govdw serve` writes webserver.log and daemon.log (`GOVDW_LOG_DIR`, default
+    `$DAGSTER_HOME/logs`, beside the run logs)."""
+    return _path("GOVDW_LOG_DIR", dagster_home() / "logs")
+
+
+def _positive_int(var: str, default: int) -> int:
+    value = (os.environ.get(var) or "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{var}={value!r}: expected a whole number") from None
+    if number < 0:
+        raise ValueError(f"{var}={value!r}: expected 0 or more")
+    return number
+
+
+def serve_log_rotation() -> tuple[int, int]:
+    """(bytes per log file before it is rotated, rotated files kept): `GOVDW_LOG_MAX_BYTES`
+    (default 10 MiB; 0 never rotates) and `GOVDW_LOG_BACKUPS` (default 5)."""
+    return _positive_int("GOVDW_LOG_MAX_BYTES", 10 * 2**20), _positive_int("GOVDW_LOG_BACKUPS", 5)
+
+
+#: Dagster's PostgreSQL storage fields and the variables that set them (`govdw serve`).
+DAGSTER_PG_URL_VAR = "GOVDW_DAGSTER_PG_URL"
+DAGSTER_PG_VARS = {
+    "hostname": "GOVDW_DAGSTER_PG_HOST",
+    "port": "GOVDW_DAGSTER_PG_PORT",
+    "username": "GOVDW_DAGSTER_PG_USER",
+    "password": "GOVDW_DAGSTER_PG_PASSWORD",
+    "db_name": "GOVDW_DAGSTER_PG_DB",
+}
+
+
+def dagster_postgres() -> dict[str, str] | None:
+    """The Dagster instance's PostgreSQL settings that are set, as {storage field: variable name}
+    (`postgres_url` alone when `GOVDW_DAGSTER_PG_URL` is set); None keeps SQLite in
+    `$DAGSTER_HOME`. Names, not values: dagster.yaml refers to the variables, so no password is
+    ever written to disk."""
+    if (os.environ.get(DAGSTER_PG_URL_VAR) or "").strip():
+        return {"postgres_url": DAGSTER_PG_URL_VAR}
+    found = {
+        field: var for field, var in DAGSTER_PG_VARS.items() if (os.environ.get(var) or "").strip()
+    }
+    return found or None

@@ -109,3 +109,5 @@ class IngestSummary:
     changed: bool = False
     files: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    #: Source files whose Parquet hand-off files this run (re)wrote or removed; None: no hand-off.
+    handoff_files: int | None = None

@@ -301,7 +301,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("types", "text", "settings", "landing", "datasets"),
     ("vocab", "values", "roles", "regions", "privacy"),
     ("sniff", "read", "tables", "mapping", "reconcile", "extract"),
-    ("discover", "load", "ingest", "publish", "runlock", "query", "summary"),
+    ("discover", "load", "handoff", "ingest", "publish", "runlock", "query", "summary"),
 )
 
 
