@@ -298,7 +298,7 @@ def test_no_function_level_first_party_imports() -> None:
 #: The library's layers, bottom first (docs/architecture.md, "Layers"): a module imports only from
 #: its own layer or the ones below. Modules not listed (reports, sample, cli) sit above them all.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("types", "text", "settings", "landing", "datasets"),
+    ("types", "text", "settings", "landing", "datasets", "digest"),
     ("vocab", "values", "roles", "regions", "privacy"),
     ("sniff", "read", "tables", "mapping", "reconcile", "extract"),
     ("discover", "load", "handoff", "ingest", "publish", "runlock", "query", "summary"),
