@@ -33,6 +33,12 @@
     `govdw run --full-refresh`, or a missing table) rewrites the fact and its state from scratch.
     The work tables `<fact>__increment_changed` / `__increment_keys` live only inside the
     model's transaction.
+
+    DuckDB only. On PostgreSQL and Spark the facts are materialized as plain tables and rebuilt
+    in full on every build (fact_increment_materialized): the bookkeeping above is DuckDB SQL
+    (`semi join`, `anti join`, `create or replace table`, multi-statement hooks). There the
+    hooks render nothing (they return early unless the model is incremental) and the filter is
+    empty (is_incremental() is never true for a table).
 -#}
 
 {#-
@@ -40,7 +46,9 @@
     deleted from the fact. Full builds empty the state, so every file and key counts as changed.
 -#}
 {% macro fact_increment_prepare(versions_model) -%}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or config.get('materialized') != 'incremental' -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set key = config.get('unique_key') -%}
     {%- set versions = fact_increment_node_relation('model.govdw.' ~ versions_model) -%}
     {%- set state = fact_increment_relation('state') -%}

@@ -4,7 +4,9 @@
     work tables go.
 -#}
 {% macro fact_increment_record(versions_model) -%}
-    {%- if not execute -%}{{ return('') }}{%- endif -%}
+    {%- if not execute or config.get('materialized') != 'incremental' -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set key = config.get('unique_key') -%}
     {%- set versions = fact_increment_node_relation('model.govdw.' ~ versions_model) -%}
     {%- set state = fact_increment_relation('state') -%}

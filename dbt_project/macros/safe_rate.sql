@@ -1,4 +1,4 @@
 {#- A rate: numerator / denominator, null when the denominator is 0 or null. -#}
 {% macro safe_rate(numerator, denominator) -%}
-    ({{ numerator }})::double / nullif({{ denominator }}, 0)
+    ({{ numerator }})::{{ column_type('double') }} / nullif({{ denominator }}, 0)
 {%- endmacro %}

@@ -6,13 +6,13 @@ issues as (
 
 final as (
     select
-        source_file::varchar as source_file,
-        source_sheet::varchar as source_sheet,
+        source_file::{{ column_type('varchar') }} as source_file,
+        source_sheet::{{ column_type('varchar') }} as source_sheet,
         source_row::integer as source_row,
-        column_name::varchar as column_name,
-        target_column::varchar as target_column,
-        raw_value::varchar as raw_value,
-        problem::varchar as problem
+        column_name::{{ column_type('varchar') }} as column_name,
+        target_column::{{ column_type('varchar') }} as target_column,
+        raw_value::{{ column_type('varchar') }} as raw_value,
+        problem::{{ column_type('varchar') }} as problem
     from issues
 )
 

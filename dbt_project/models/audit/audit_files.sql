@@ -6,21 +6,21 @@ files as (
 
 final as (
     select
-        file_path::varchar as file_path,
-        sha256::varchar as sha256,
+        file_path::{{ column_type('varchar') }} as file_path,
+        sha256::{{ column_type('varchar') }} as sha256,
         size_bytes::bigint as size_bytes,
-        region_code::varchar as region_code,
-        dataset::varchar as dataset,
-        status::varchar as status,
+        region_code::{{ column_type('varchar') }} as region_code,
+        dataset::{{ column_type('varchar') }} as dataset,
+        status::{{ column_type('varchar') }} as status,
         row_count::bigint as rows,
-        error::varchar as error,
-        duplicate_of::varchar as duplicate_of,
-        loaded_at::timestamp as loaded_at,
-        file_modified_at::timestamp as file_modified_at,
-        file_kind::varchar as file_kind,
-        sheets::varchar as sheets,
-        exported_at::timestamp as exported_at,
-        warnings::varchar as warnings
+        error::{{ column_type('varchar') }} as error,
+        duplicate_of::{{ column_type('varchar') }} as duplicate_of,
+        loaded_at::{{ column_type('timestamp') }} as loaded_at,
+        file_modified_at::{{ column_type('timestamp') }} as file_modified_at,
+        file_kind::{{ column_type('varchar') }} as file_kind,
+        sheets::{{ column_type('varchar') }} as sheets,
+        exported_at::{{ column_type('timestamp') }} as exported_at,
+        warnings::{{ column_type('varchar') }} as warnings
     from files
 )
 

@@ -6,17 +6,17 @@ checks as (
 
 final as (
     select
-        source_file::varchar as source_file,
-        source_sheet::varchar as source_sheet,
+        source_file::{{ column_type('varchar') }} as source_file,
+        source_sheet::{{ column_type('varchar') }} as source_sheet,
         source_row::integer as source_row,
-        region_code::varchar as region_code,
-        subject::varchar as subject,
-        metric::varchar as metric,
-        metric_label::varchar as metric_label,
-        reported_total::double as reported_total,
-        computed_total::double as computed_total,
+        region_code::{{ column_type('varchar') }} as region_code,
+        subject::{{ column_type('varchar') }} as subject,
+        metric::{{ column_type('varchar') }} as metric,
+        metric_label::{{ column_type('varchar') }} as metric_label,
+        reported_total::{{ column_type('double') }} as reported_total,
+        computed_total::{{ column_type('double') }} as computed_total,
         is_match::boolean as is_match,
-        (computed_total - reported_total)::double as difference
+        (computed_total - reported_total)::{{ column_type('double') }} as difference
     from checks
 )
 

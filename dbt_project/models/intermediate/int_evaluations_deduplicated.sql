@@ -11,7 +11,8 @@ latest as (
 ),
 
 final as (
-    select * exclude (version_rank, version_count) from latest
+    select {{ star_except(ref('int_evaluations_versioned'), ['version_rank', 'version_count']) }}
+    from latest
 )
 
 select * from final

@@ -11,7 +11,8 @@ latest as (
 ),
 
 final as (
-    select * exclude (version_rank) from latest
+    select {{ star_except(ref('int_service_cases_versioned'), ['version_rank']) }}
+    from latest
 )
 
 select * from final

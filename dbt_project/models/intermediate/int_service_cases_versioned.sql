@@ -28,8 +28,8 @@ ranked as (
             order by
                 exported_at desc nulls last,
                 file_modified_at desc nulls last,
-                source_file desc,
-                source_sheet desc,
+                {{ byte_order('source_file') }} desc,
+                {{ byte_order('source_sheet') }} desc,
                 source_row desc
         ) as version_rank,
         count(*) over (partition by case_key) as version_count

@@ -26,16 +26,24 @@ span as (
     -- December 31 of the latest year in the data (2030 at the earliest, never past 2100).
     select
         make_date(
-            greatest(1990, least(2015, coalesce(min(year(first_day)), 2015)))::integer, 1, 1
+            greatest(
+                1990, least(2015, coalesce(min(extract(year from first_day)), 2015))
+            )::integer,
+            1,
+            1
         ) as first_day,
         make_date(
-            least(2100, greatest(2030, coalesce(max(year(last_day)), 2030)))::integer, 12, 31
+            least(
+                2100, greatest(2030, coalesce(max(extract(year from last_day)), 2030))
+            )::integer,
+            12,
+            31
         ) as last_day
     from data_days
 ),
 
 days as (
-    select unnest(generate_series(first_day, last_day, interval 1 day))::date as date_day
+    select {{ day_series('first_day', 'last_day') }} as date_day
     from span
 ),
 
@@ -45,13 +53,15 @@ numbered as (
         extract(year from days.date_day)::integer as year,
         extract(month from days.date_day)::integer as month,
         extract(quarter from days.date_day)::integer as quarter,
-        isodow(days.date_day)::integer as day_of_week,
+        {{ iso_day_of_week('days.date_day') }}::integer as day_of_week,
         -- Outside the official calendar's range: Monday to Friday, and the source says so.
         coalesce(
-            calendar.is_working_day::boolean, isodow(days.date_day) <= 5
+            calendar.is_working_day::boolean, {{ iso_day_of_week('days.date_day') }} <= 5
         ) as is_working_day,
-        nullif(calendar.holiday_name, '')::varchar as holiday_name,
-        coalesce(calendar.source::varchar, 'weekend-fallback') as calendar_source
+        nullif(calendar.holiday_name, '')::{{ column_type('varchar') }} as holiday_name,
+        coalesce(
+            calendar.source::{{ column_type('varchar') }}, 'weekend-fallback'
+        ) as calendar_source
     from days
     left join calendar on calendar.date_day::date = days.date_day
 ),

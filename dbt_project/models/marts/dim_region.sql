@@ -6,10 +6,10 @@ regions as (
 
 final as (
     select
-        region_code::varchar as region_code,
-        region_name::varchar as region_name,
-        nullif(parent_code, '')::varchar as parent_code,
-        level::varchar as level
+        region_code::{{ column_type('varchar') }} as region_code,
+        region_name::{{ column_type('varchar') }} as region_name,
+        nullif(parent_code, '')::{{ column_type('varchar') }} as parent_code,
+        level::{{ column_type('varchar') }} as level
     from regions
 )
 

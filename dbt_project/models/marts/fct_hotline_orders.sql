@@ -2,7 +2,7 @@
 -- macros/fact_increment_prepare.sql); `dbt build --full-refresh` rebuilds the whole table.
 {{
     config(
-        materialized='incremental',
+        materialized=fact_increment_materialized(),
         incremental_strategy='delete+insert',
         unique_key='order_key',
         on_schema_change='fail',
@@ -31,8 +31,7 @@ flagged as (
         (admin_level is distinct from '本级') as is_assigned,
         dispatched_at is not null as is_dispatched,
         coalesce(
-            accepted_at <= dispatched_at
-            + to_hours({{ var('timely_receipt_hours', 24) }}::bigint),
+            accepted_at <= {{ add_hours('dispatched_at', var('timely_receipt_hours', 24)) }},
             false
         ) as is_received_timely
     from orders
@@ -61,30 +60,30 @@ judged as (
 final as (
     select
         -- keys
-        order_key::varchar as order_key,
-        region_code::varchar as region_code,
-        source_order_id::varchar as source_order_id,
+        order_key::{{ column_type('varchar') }} as order_key,
+        region_code::{{ column_type('varchar') }} as region_code,
+        source_order_id::{{ column_type('varchar') }} as source_order_id,
         has_source_id::boolean as has_source_id,
         -- times
-        received_at::timestamp as received_at,
+        received_at::{{ column_type('timestamp') }} as received_at,
         received_at::date as received_date,
         date_trunc('month', received_at)::date as received_month,
-        dispatched_at::timestamp as dispatched_at,
-        accepted_at::timestamp as accepted_at,
-        due_at::timestamp as due_at,
-        closed_at::timestamp as closed_at,
+        dispatched_at::{{ column_type('timestamp') }} as dispatched_at,
+        accepted_at::{{ column_type('timestamp') }} as accepted_at,
+        due_at::{{ column_type('timestamp') }} as due_at,
+        closed_at::{{ column_type('timestamp') }} as closed_at,
         -- attributes
-        handling_unit::varchar as handling_unit,
-        appeal_type::varchar as appeal_type,
-        category::varchar as category,
-        channel::varchar as channel,
-        admin_level::varchar as admin_level,
-        status::varchar as status,
-        satisfaction_label::varchar as satisfaction_label,
+        handling_unit::{{ column_type('varchar') }} as handling_unit,
+        appeal_type::{{ column_type('varchar') }} as appeal_type,
+        category::{{ column_type('varchar') }} as category,
+        channel::{{ column_type('varchar') }} as channel,
+        admin_level::{{ column_type('varchar') }} as admin_level,
+        status::{{ column_type('varchar') }} as status,
+        satisfaction_label::{{ column_type('varchar') }} as satisfaction_label,
         is_redone::boolean as is_redone,
         supervised_count::integer as supervised_count,
-        content_masked::varchar as content_masked,
-        caller_key::varchar as caller_key,
+        content_masked::{{ column_type('varchar') }} as content_masked,
+        caller_key::{{ column_type('varchar') }} as caller_key,
         -- derived
         is_closed::boolean as is_closed,
         is_assigned::boolean as is_assigned,
@@ -93,11 +92,11 @@ final as (
         is_overdue::boolean as is_overdue,
         handling_working_days::integer as handling_working_days,
         -- lineage
-        exported_at::timestamp as exported_at,
-        file_modified_at::timestamp as file_modified_at,
+        exported_at::{{ column_type('timestamp') }} as exported_at,
+        file_modified_at::{{ column_type('timestamp') }} as file_modified_at,
         version_count::integer as version_count,
-        source_file::varchar as source_file,
-        source_sheet::varchar as source_sheet,
+        source_file::{{ column_type('varchar') }} as source_file,
+        source_sheet::{{ column_type('varchar') }} as source_sheet,
         source_row::integer as source_row
     from judged
 )

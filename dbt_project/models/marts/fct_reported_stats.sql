@@ -6,18 +6,18 @@ stats as (
 
 final as (
     select
-        region_code::varchar as region_code,
-        dataset::varchar as dataset,
-        table_title::varchar as table_title,
-        subject::varchar as subject,
-        metric::varchar as metric,
-        metric_label::varchar as metric_label,
-        value::double as value,
+        region_code::{{ column_type('varchar') }} as region_code,
+        dataset::{{ column_type('varchar') }} as dataset,
+        table_title::{{ column_type('varchar') }} as table_title,
+        subject::{{ column_type('varchar') }} as subject,
+        metric::{{ column_type('varchar') }} as metric,
+        metric_label::{{ column_type('varchar') }} as metric_label,
+        value::{{ column_type('double') }} as value,
         period_start::date as period_start,
         period_end::date as period_end,
-        exported_at::timestamp as exported_at,
-        source_file::varchar as source_file,
-        source_sheet::varchar as source_sheet,
+        exported_at::{{ column_type('timestamp') }} as exported_at,
+        source_file::{{ column_type('varchar') }} as source_file,
+        source_sheet::{{ column_type('varchar') }} as source_sheet,
         source_row::integer as source_row
     from stats
 )

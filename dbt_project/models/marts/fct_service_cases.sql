@@ -2,7 +2,7 @@
 -- macros/fact_increment_prepare.sql); `dbt build --full-refresh` rebuilds the whole table.
 {{
     config(
-        materialized='incremental',
+        materialized=fact_increment_materialized(),
         incremental_strategy='delete+insert',
         unique_key='case_key',
         on_schema_change='fail',
@@ -52,32 +52,32 @@ judged as (
 final as (
     select
         -- keys
-        case_key::varchar as case_key,
-        region_code::varchar as region_code,
-        source_case_id::varchar as source_case_id,
+        case_key::{{ column_type('varchar') }} as case_key,
+        region_code::{{ column_type('varchar') }} as region_code,
+        source_case_id::{{ column_type('varchar') }} as source_case_id,
         has_source_id::boolean as has_source_id,
         -- attributes
-        item_name::varchar as item_name,
-        department::varchar as department,
-        channel::varchar as channel,
-        status::varchar as status,
-        applicant_key::varchar as applicant_key,
+        item_name::{{ column_type('varchar') }} as item_name,
+        department::{{ column_type('varchar') }} as department,
+        channel::{{ column_type('varchar') }} as channel,
+        status::{{ column_type('varchar') }} as status,
+        applicant_key::{{ column_type('varchar') }} as applicant_key,
         -- times
-        accepted_at::timestamp as accepted_at,
+        accepted_at::{{ column_type('timestamp') }} as accepted_at,
         accepted_at::date as accepted_date,
         date_trunc('month', accepted_at)::date as accepted_month,
-        completed_at::timestamp as completed_at,
+        completed_at::{{ column_type('timestamp') }} as completed_at,
         promised_working_days::integer as promised_working_days,
         due_date::date as due_date,
         -- derived
         is_completed::boolean as is_completed,
         is_overdue::boolean as is_overdue,
         -- lineage
-        exported_at::timestamp as exported_at,
-        file_modified_at::timestamp as file_modified_at,
+        exported_at::{{ column_type('timestamp') }} as exported_at,
+        file_modified_at::{{ column_type('timestamp') }} as file_modified_at,
         version_count::integer as version_count,
-        source_file::varchar as source_file,
-        source_sheet::varchar as source_sheet,
+        source_file::{{ column_type('varchar') }} as source_file,
+        source_sheet::{{ column_type('varchar') }} as source_sheet,
         source_row::integer as source_row
     from judged
 )

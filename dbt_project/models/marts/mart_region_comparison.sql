@@ -19,7 +19,7 @@ monthly as (
             month as period_start,
             region_code,
             '{{ measure }}' as metric,
-            {{ measure }}::double as value
+            {{ measure }}::{{ column_type('double') }} as value
         from region_months
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -65,14 +65,14 @@ ranked as (
 
 final as (
     select
-        grain::varchar as grain,
+        grain::{{ column_type('varchar') }} as grain,
         period_start::date as period_start,
-        level::varchar as level,
-        metric::varchar as metric,
-        region_code::varchar as region_code,
-        value::double as value,
+        level::{{ column_type('varchar') }} as level,
+        metric::{{ column_type('varchar') }} as metric,
+        region_code::{{ column_type('varchar') }} as region_code,
+        value::{{ column_type('double') }} as value,
         rank::bigint as rank,
-        percentile::double as percentile
+        percentile::{{ column_type('double') }} as percentile
     from ranked
 )
 

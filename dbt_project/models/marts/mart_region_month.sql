@@ -105,7 +105,7 @@ joined as (
 
 final as (
     select
-        region_code::varchar as region_code,
+        region_code::{{ column_type('varchar') }} as region_code,
         month::date as month,
         orders_received::bigint as orders_received,
         orders_assigned::bigint as orders_assigned,

@@ -33,7 +33,7 @@ final as (
             region_code,
             year,
             '{{ measure }}' as metric,
-            {{ measure }}::double as value
+            {{ measure }}::{{ column_type('double') }} as value
         from with_rates
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}

@@ -21,11 +21,11 @@ with_prior as (
 
 final as (
     select
-        region_code::varchar as region_code,
+        region_code::{{ column_type('varchar') }} as region_code,
         year::integer as year,
-        metric::varchar as metric,
-        value::double as value,
-        prior_year_value::double as prior_year_value,
+        metric::{{ column_type('varchar') }} as metric,
+        value::{{ column_type('double') }} as value,
+        prior_year_value::{{ column_type('double') }} as prior_year_value,
         {{ yoy_change('value', 'prior_year_value') }} as yoy_change
     from with_prior
 )

@@ -17,7 +17,7 @@ unit_months as (
         count(*) filter (where is_overdue) as orders_overdue,
         count(*) filter (where is_dispatched) as orders_dispatched,
         count(*) filter (where is_received_timely) as orders_received_timely,
-        median(handling_working_days) as median_handling_working_days,
+        {{ median_of("handling_working_days") }} as median_handling_working_days,
         count(satisfaction_label) as orders_rated,
         count(*) filter (
             where satisfaction_label in ('非常满意', '满意', '基本满意')
@@ -30,8 +30,8 @@ unit_months as (
 
 final as (
     select
-        region_code::varchar as region_code,
-        handling_unit::varchar as handling_unit,
+        region_code::{{ column_type('varchar') }} as region_code,
+        handling_unit::{{ column_type('varchar') }} as handling_unit,
         month::date as month,
         orders_received::bigint as orders_received,
         orders_assigned::bigint as orders_assigned,
@@ -42,7 +42,7 @@ final as (
         orders_dispatched::bigint as orders_dispatched,
         orders_received_timely::bigint as orders_received_timely,
         {{ receipt_rate() }} as receipt_rate,
-        median_handling_working_days::double as median_handling_working_days,
+        median_handling_working_days::{{ column_type('double') }} as median_handling_working_days,
         orders_rated::bigint as orders_rated,
         {{ order_satisfaction_rate() }} as satisfaction_rate
     from unit_months

@@ -14,8 +14,8 @@ final as (
         subject,
         metric,
         metric_label,
-        reported_total::double as reported_total,
-        computed_total::double as computed_total,
+        reported_total::{{ column_type('double') }} as reported_total,
+        computed_total::{{ column_type('double') }} as computed_total,
         is_match
     from source
 )

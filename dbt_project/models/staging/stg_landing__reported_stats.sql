@@ -14,7 +14,7 @@ final as (
         subject,
         metric,
         metric_label,
-        value::double as value,
+        value::{{ column_type('double') }} as value,
         period_start,
         period_end
     from source
