@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import importlib.util
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from govdw import runlock
+import yaml
+
+from govdw import runlock, settings
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance
@@ -46,6 +51,173 @@ def ensure_instance_yaml(dagster_home: Path) -> Path:
         finally:
             tmp.unlink(missing_ok=True)
     return path
+
+
+# -------------------------------------------------------------- production (`govdw serve`)
+
+#: The first line of a dagster.yaml that `govdw serve` owns and rewrites at every start.
+SERVE_HEADER = (
+    "# govdw serve: rewritten at every start of `govdw serve` from the GOVDW_* settings "
+    "(orchestration/lib/instance.py).\n"
+    "# To manage this file yourself, delete these two lines: serve then only validates it.\n"
+)
+
+
+class InstanceConfigError(ValueError):
+    """The instance cannot be configured as asked (what to set or install is in the message)."""
+
+
+#: The database driver dagster-postgres installs (psycopg2-binary).
+PG_DRIVER = "psycopg2"
+
+
+def check_postgres_url(url: str) -> None:
+    """Raise InstanceConfigError unless `url` names PostgreSQL and an installed driver.
+
+    SQLAlchemy 2.1 reads a bare `postgresql://` as psycopg 3, which govdw does not install;
+    dagster-postgres brings psycopg2, so the URL says `postgresql+psycopg2://`.
+    """
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    dialect, _, driver = scheme.partition("+")
+    if dialect != "postgresql":
+        raise InstanceConfigError(
+            "GOVDW_DAGSTER_PG_URL must start postgresql+psycopg2:// "
+            f"(it starts {scheme + '://' if scheme else 'with no scheme'})"
+        )
+    if not driver or importlib.util.find_spec(driver) is None:
+        raise InstanceConfigError(
+            "GOVDW_DAGSTER_PG_URL must name an installed driver: postgresql+psycopg2://… "
+            + (
+                "(SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which is not installed)"
+                if not driver
+                else f"({driver} is not installed)"
+            )
+        )
+
+
+def _postgres_storage(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Dagster's `storage: postgres:` block, every value read from its variable at start-up."""
+    if "postgres_url" in fields:
+        return {"postgres_url": {"env": fields["postgres_url"]}}
+    missing = [
+        settings.DAGSTER_PG_VARS[f] for f in ("hostname", "username", "db_name") if f not in fields
+    ]
+    if missing:
+        raise InstanceConfigError(
+            f"PostgreSQL for the Dagster instance needs {', '.join(missing)} as well "
+            f"(or one GOVDW_DAGSTER_PG_URL); unset every GOVDW_DAGSTER_PG_* to keep SQLite"
+        )
+    database: dict[str, Any] = {field: {"env": var} for field, var in fields.items()}
+    # Named: SQLAlchemy 2.1 takes a bare postgresql:// for psycopg 3, which is not installed.
+    database["scheme"] = f"postgresql+{PG_DRIVER}"
+    return {"postgres_db": database}
+
+
+def render_serve_yaml(home: Path, postgres: Mapping[str, str] | None) -> str:
+    """The dagster.yaml of a production instance in `home`.
+
+    Run, event and schedule storage in SQLite under `home`, or PostgreSQL when `postgres` maps
+    storage fields to the variables holding them (`govdw.settings.dagster_postgres`); the run
+    queue (QueuedRunCoordinator, one run at a time: the pipeline's runs hold the single-writer
+    build database, and the pool limit of 1 keeps a run started by `govdw run` off it too);
+    telemetry off; step output (compute logs) in `home/compute_logs`; run monitoring on, so a
+    run stuck starting or cancelling is failed instead of holding the queue.
+    """
+    config: dict[str, Any] = {
+        "telemetry": {"enabled": False},
+        "storage": (
+            {"postgres": _postgres_storage(postgres)}
+            if postgres
+            else {"sqlite": {"base_dir": str(home)}}
+        ),
+        "run_coordinator": {
+            "module": "dagster.core.run_coordinator",
+            "class": "QueuedRunCoordinator",
+        },
+        "concurrency": {"runs": {"max_concurrent_runs": 1}, "pools": {"default_limit": 1}},
+        "compute_logs": {
+            "module": "dagster.core.storage.local_compute_log_manager",
+            "class": "LocalComputeLogManager",
+            "config": {"base_dir": str(home / "compute_logs")},
+        },
+        "run_monitoring": {
+            "enabled": True,
+            "start_timeout_seconds": 300,
+            "cancel_timeout_seconds": 300,
+        },
+    }
+    return SERVE_HEADER + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+
+
+def validate_instance_yaml(home: Path) -> None:
+    """Raise InstanceConfigError when Dagster would refuse `home/dagster.yaml`."""
+    from dagster._core.errors import DagsterInvalidConfigError
+    from dagster._core.instance.config import dagster_instance_config
+
+    try:
+        dagster_instance_config(str(home))
+    except (DagsterInvalidConfigError, yaml.YAMLError) as exc:
+        raise InstanceConfigError(
+            f"{home / 'dagster.yaml'} is not a valid instance: {exc}"
+        ) from exc
+    text = (home / "dagster.yaml").read_text(encoding="utf-8")
+    if "postgres" in text and importlib.util.find_spec("dagster_postgres") is None:
+        raise InstanceConfigError(
+            f"{home / 'dagster.yaml'} stores the instance in PostgreSQL, but dagster-postgres is "
+            "not installed: pip install -c constraints.txt -e '.[postgres]'"
+        )
+
+
+def write_serve_yaml(home: Path, postgres: Mapping[str, str] | None) -> tuple[Path, str]:
+    """Write the production dagster.yaml into `home` unless a person manages it; validate it.
+
+    Returns its path and what was done: "written", "unchanged" or "kept" (a file without the
+    serve header: serve's own earlier file with the header removed, or any other hand-made
+    one). The default file `ensure_instance_yaml` writes is replaced, as serve's is a superset.
+    """
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / "dagster.yaml"
+    text = render_serve_yaml(home, postgres)
+    try:
+        current: str | None = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = None
+    if current == text:
+        action = "unchanged"
+    elif current is None or current.startswith(SERVE_HEADER) or current == INSTANCE_YAML:
+        # The webserver and the daemon units start at once: each writes its own temp file and
+        # renames it into place, so neither ever reads half a file.
+        tmp = home / f".dagster.yaml.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        action = "written"
+    else:
+        action = "kept"
+    validate_instance_yaml(home)
+    return path, action
+
+
+def initialize_storage(home: Path) -> None:
+    """Create (or check) the instance's storage once, before the processes sharing it start.
+
+    On a fresh SQLite home the webserver, the daemon and their code servers otherwise create the
+    tables at the same moment and can leave the schedule database with two alembic heads ("Version
+    table 'alembic_version' has more than one head present"), after which the code location never
+    loads. With PostgreSQL this is also where an unreachable server shows, before anything starts.
+    The webserver and daemon units start together: a lock file makes them take turns.
+    """
+    from dagster import DagsterInstance
+
+    with (home / ".govdw-storage-init.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = DagsterInstance.from_config(str(home))
+        try:
+            instance.get_runs(limit=1)
+        finally:
+            instance.dispose()
 
 
 # ------------------------------------------------------------------ runs left behind by a kill

@@ -17,6 +17,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from govdw import settings
 from govdw.types import Fingerprint
 from orchestration.defs.jobs import PIPELINE_JOB
 from orchestration.lib.raw_files import (
@@ -54,13 +55,18 @@ def range_run_request(start: str, end: str, shas: list[str]) -> RunRequest:
 
 
 # STOPPED by default: `govdw run` / `make run` is the documented way to load, and opening the UI
-# should not start writing the build database behind the user's back. Turn it on in the UI (or
+# should not start writing the build database behind the user's back. `govdw serve` (production)
+# sets GOVDW_AUTOMATION=on, which starts it RUNNING; elsewhere turn it on in the UI (or
 # `dagster sensor start raw_files_sensor`) to load drops into raw/ automatically.
 @sensor(
     name="raw_files_sensor",
     job_name=PIPELINE_JOB,
     minimum_interval_seconds=60,
-    default_status=DefaultSensorStatus.STOPPED,
+    default_status=(
+        DefaultSensorStatus.RUNNING
+        if settings.automation_enabled()
+        else DefaultSensorStatus.STOPPED
+    ),
     description="Adds new/changed raw files as partitions and requests exactly those files.",
 )
 def raw_files_sensor(
