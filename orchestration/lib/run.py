@@ -47,6 +47,10 @@ from orchestration.lib.progress import RunLog, fmt_seconds
 from orchestration.lib.raw_files import RAW_FILES_PARTITIONS, partition_key, sync_partitions
 from orchestration.lib.resources import FULL_REFRESH_TAG, WHOLE_FOLDER_TAG, WRITER_POOL
 
+#: The assets of the PostgreSQL and Spark stages (orchestration/defs/postgres/, …/spark/).
+POSTGRES_ASSET = "postgres_warehouse"
+SPARK_ASSET = "spark_warehouse"
+
 #: Receives one line for a person: (text, whether it belongs on stderr).
 Notify = Callable[[str, bool], None]
 
@@ -91,6 +95,13 @@ class RunResult:
     interrupted: bool = False
     #: Set when nothing changed since this earlier successful run: no Dagster run was started.
     same_as: runstate.LastRun | None = None
+    #: What the PostgreSQL stage published (GOVDW_TARGET=postgres): the metadata of
+    #: `postgres_warehouse` (database, published schemas, rows, warnings); None without it.
+    postgres: dict[str, Any] | None = None
+    #: What the Spark stage published (GOVDW_TARGET=spark): database, build, tables; else None.
+    spark: dict[str, Any] | None = None
+    #: The asset whose step failed first, when the run failed in one ('' otherwise).
+    failed_step: str = ""
 
 
 # ------------------------------------------------------------------- reading the run's events
@@ -327,6 +338,7 @@ def _run_result(
             DagsterRunStatus.CANCELED,
             DagsterRunStatus.CANCELING,
         )
+        failed = [event.step_key for event in result.all_events if event.is_step_failure]
         return RunResult(
             run_id=result.run_id,
             success=False,
@@ -334,6 +346,7 @@ def _run_result(
             warehouse=warehouse,
             failure=failure_message(result),
             interrupted=stopped,
+            failed_step=str(failed[0] or "") if failed else "",
         )
     ingest = materialization_metadata(result, "landing_files")
     parsed = int(ingest.get("loaded", 0) or 0) + int(ingest.get("quarantined", 0) or 0)
@@ -347,6 +360,8 @@ def _run_result(
         dbt_skipped=dbt_skipped(result),
         # Read while this run still holds the lock: the warehouse it published.
         summary=published_summary(warehouse),
+        postgres=materialization_metadata(result, POSTGRES_ASSET) or None,
+        spark=materialization_metadata(result, SPARK_ASSET) or None,
     )
 
 

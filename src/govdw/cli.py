@@ -1,4 +1,4 @@
-"""The `govdw` command line: run, inspect, sql, sample, ui (delegates; Dagster imported lazily)."""
+"""The `govdw` command line: run, inspect, sql, sample, ui, serve (delegates; Dagster lazily)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 # ----------------------------------------------------------------------------------------- run
 
 
+#: The stages that build the warehouse on another engine: asset -> (engine, what stays as it was).
+_ENGINE_STAGES = {
+    "postgres_warehouse": ("PostgreSQL", "the published PostgreSQL schemas are unchanged"),
+    "spark_warehouse": ("Spark", "the published Spark database govdw is unchanged"),
+}
+
+
 def _print_summary(result: RunResult, started: float) -> None:
     facts = result.summary
     assert facts is not None  # a successful run always has one
@@ -121,6 +128,16 @@ def _print_summary(result: RunResult, started: float) -> None:
             more = 'govdw sql "select file_path, warnings from audit_files"'
             echo(f"    … {len(lines) - 30} more lines: {more}")
     echo(f"  warehouse: {result.warehouse}")
+    if result.postgres:
+        pg = result.postgres
+        echo(f"  postgres: {', '.join(pg.get('published') or [])} on {pg.get('database')}")
+        for warning in pg.get("warnings") or []:
+            echo(f"    warning: {warning}")
+    if result.spark:
+        spark = result.spark
+        tables = len(spark.get("published") or [])
+        where = f"database {spark.get('database')} (build {spark.get('build')})"
+        echo(f"  spark: {tables} tables in {where}")
     echo(f"  run log: {result.log}")
     echo(f"  total time: {fmt_seconds(time.monotonic() - started)}")
 
@@ -135,9 +152,20 @@ def _notify(text: str, to_stderr: bool) -> None:
     "--warehouse", type=click.Path(path_type=Path), default=None, help="Published DuckDB file."
 )
 @click.option("--full-refresh", is_flag=True, help="Re-parse every file and rebuild every model.")
-def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> None:
+@click.option(
+    "--target",
+    type=click.Choice(list(settings.TARGETS)),
+    default=None,
+    help="Also build and publish the warehouse on PostgreSQL (GOVDW_PG_* say where) or Spark "
+    "(a local session; GOVDW_SPARK_*). Default: GOVDW_TARGET, else duckdb.",
+)
+def run(
+    raw_dir: Path | None, warehouse: Path | None, full_refresh: bool, target: str | None
+) -> None:
     """Run the whole pipeline through Dagster and publish the warehouse atomically."""
     started = time.monotonic()
+    if target is not None:
+        os.environ["GOVDW_TARGET"] = target
     raw, wh, _build = _set_env(raw_dir, warehouse)
     if not raw.is_dir():
         _fail(f"the raw folder {raw} does not exist: create it or run `govdw sample` first")
@@ -167,6 +195,13 @@ def run(raw_dir: Path | None, warehouse: Path | None, full_refresh: bool) -> Non
         sys.exit(stopped.exit_code)
     except RunRefused as refused:
         _fail(str(refused))
+    if not result.success and result.failed_step in _ENGINE_STAGES:
+        engine, unchanged = _ENGINE_STAGES[result.failed_step]
+        _fail(
+            f"the {engine} stage failed: the DuckDB warehouse {wh} was published, {unchanged}.\n"
+            + result.failure
+            + f"\n(run id {result.run_id}; full log {result.log}; `govdw ui` shows the run)"
+        )
     if not result.success:
         _fail(
             ("the run was interrupted (SIGINT/SIGTERM)" if result.interrupted else "the run failed")
@@ -503,6 +538,70 @@ def ui(port: int) -> None:
         code = subprocess.call(cmd, cwd=settings.REPO_ROOT, env=env)
     except KeyboardInterrupt:
         code = 0
+    sys.exit(code)
+
+
+# --------------------------------------------------------------------------------------- serve
+
+
+@cli.command()
+@click.option(
+    "--role",
+    type=click.Choice(["webserver", "daemon", "all"]),
+    default="all",
+    show_default=True,
+    help="What to run: one systemd unit per role, or both in this process.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Webserver address (it has no login: keep 127.0.0.1 behind an authenticating proxy).",
+)
+@click.option("--port", type=int, default=3000, show_default=True, help="Webserver port.")
+@click.option(
+    "--log-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where webserver.log and daemon.log go (default $GOVDW_LOG_DIR, else $DAGSTER_HOME/logs).",
+)
+@click.option(
+    "--no-automation", is_flag=True, help="Leave the nightly schedule and the sensor stopped."
+)
+def serve(role: str, host: str, port: int, log_dir: Path | None, no_automation: bool) -> None:
+    """Production: Dagster webserver and daemon, nightly schedule and raw-folder sensor ON.
+
+    Runs until SIGTERM/SIGINT (exit 0); exits 1 when a child dies (systemd restarts it) and 78
+    on a configuration problem. deploy/README.md: the systemd units.
+    """
+    raw, _wh, _build = _set_env(None, None)
+    from orchestration.lib import serve as supervisor  # lazy: start-up cost
+
+    def refuse(problem: object) -> NoReturn:
+        # EX_CONFIG: the units do not restart on it (RestartPreventExitStatus).
+        click.echo(f"govdw serve: {problem}", err=True)
+        sys.exit(supervisor.EXIT_CONFIG)
+
+    if role != "webserver" and not raw.is_dir():
+        refuse(f"the raw folder {raw} does not exist: create it (or set GOVDW_RAW_DIR)")
+    try:
+        max_bytes, backups = settings.serve_log_rotation()
+    except ValueError as exc:
+        refuse(exc)
+    options = supervisor.ServeOptions(
+        role=role,
+        host=host,
+        port=port,
+        home=settings.dagster_home(),
+        log_dir=log_dir.expanduser().resolve() if log_dir else settings.serve_log_dir(),
+        max_bytes=max_bytes,
+        backups=backups,
+        automation=not no_automation,
+    )
+    try:
+        code = supervisor.serve(options, notify=click.echo)
+    except supervisor.ServeError as exc:
+        refuse(exc)
     sys.exit(code)
 
 

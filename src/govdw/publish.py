@@ -18,6 +18,7 @@ import duckdb
 import psutil
 
 from govdw import runlock
+from govdw.digest import TableDigest, digest
 
 #: Copy in 8 MiB chunks: large enough to be fast, small enough to keep memory flat.
 _CHUNK = 8 * 1024 * 1024
@@ -331,5 +332,27 @@ def table_row_counts(database: Path) -> dict[str, int]:
             row = con.execute(f'select count(*) from main."{name}"').fetchone()
             counts[name] = int(row[0]) if row else 0
         return counts
+    finally:
+        con.close()
+
+
+def table_digests(database: Path, schema: str = "main") -> dict[str, TableDigest]:
+    """The engine-neutral digest (`govdw.digest`) of every table and view in `schema`."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        names = [
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables where table_schema = ? "
+                "order by table_name",
+                [schema],
+            ).fetchall()
+        ]
+        out = {}
+        for name in names:
+            cur = con.execute(f'select * from {schema}."{name}"')
+            columns = [d[0] for d in cur.description or []]
+            out[name] = digest(columns, cur.fetchall())
+        return out
     finally:
         con.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 #: The repository root: src/govdw/settings.py -> parents[2].
@@ -51,6 +52,13 @@ def landing_parquet_path(build_db: Path | None = None) -> Path:
     return _path("GOVDW_LANDING_PARQUET", default)
 
 
+def spark_warehouse_path(build_db: Path | None = None) -> Path:
+    """Spark's tables and Hive metastore for the `spark` target (`GOVDW_SPARK_WAREHOUSE`, default
+    `<build folder>/spark-warehouse`): see `govdw.engines.spark`."""
+    default = (build_db or build_db_path()).parent / "spark-warehouse"
+    return _path("GOVDW_SPARK_WAREHOUSE", default)
+
+
 def handoff_enabled() -> bool:
     """Whether the ingester writes the Parquet hand-off: `GOVDW_HANDOFF=parquet`, or any target
     other than DuckDB (PostgreSQL and Spark read the landing tables from it)."""
@@ -60,6 +68,58 @@ def handoff_enabled() -> bool:
     if value in {"off", "0", "false", "none"}:
         return False
     return target() != "duckdb"
+
+
+@dataclass(frozen=True)
+class PostgresSettings:
+    """Where the PostgreSQL warehouse is built and published (`GOVDW_PG_*`; the same variables
+    and defaults dbt_project/profiles.yml reads for its `postgres` target)."""
+
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "govdw"
+    password: str = ""
+    database: str = "govdw"
+    #: The build schema (dbt's `schema`); its custom schemas are `<schema>_staging`, ….
+    build_schema: str = "govdw_build"
+    #: What the build schemas are renamed to on publish (`govdw_build_x` -> `govdw_x`).
+    published_schema: str = "govdw"
+    #: The NOLOGIN group role granted read access to the published schemas.
+    reader_role: str = "govdw_reader"
+    #: An optional login user made a member of `reader_role` ('' = none).
+    reader_user: str = ""
+
+    def connect_kwargs(self) -> dict[str, object]:
+        """Keyword arguments for `psycopg2.connect`."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "user": self.user,
+            "password": self.password,
+            "dbname": self.database,
+            "application_name": "govdw",
+        }
+
+
+def postgres() -> PostgresSettings:
+    """The PostgreSQL settings from the environment (GOVDW_PG_HOST, _PORT, _USER, _PASSWORD,
+    _DATABASE, _SCHEMA, _PUBLISHED_SCHEMA, _READER_ROLE, _READER_USER)."""
+    env = os.environ.get
+    default = PostgresSettings()
+    port = env("GOVDW_PG_PORT") or str(default.port)
+    if not port.isdigit():
+        raise ValueError(f"GOVDW_PG_PORT={port!r}: give a port number")
+    return PostgresSettings(
+        host=env("GOVDW_PG_HOST") or default.host,
+        port=int(port),
+        user=env("GOVDW_PG_USER") or default.user,
+        password=env("GOVDW_PG_PASSWORD") or default.password,
+        database=env("GOVDW_PG_DATABASE") or default.database,
+        build_schema=env("GOVDW_PG_SCHEMA") or default.build_schema,
+        published_schema=env("GOVDW_PG_PUBLISHED_SCHEMA") or default.published_schema,
+        reader_role=env("GOVDW_PG_READER_ROLE") or default.reader_role,
+        reader_user=env("GOVDW_PG_READER_USER") or default.reader_user,
+    )
 
 
 def dagster_home() -> Path:
@@ -178,6 +238,11 @@ DAGSTER_PG_VARS = {
     "password": "GOVDW_DAGSTER_PG_PASSWORD",
     "db_name": "GOVDW_DAGSTER_PG_DB",
 }
+
+
+def dagster_pg_url() -> str | None:
+    """`GOVDW_DAGSTER_PG_URL`, checked by `govdw serve` before it starts (never written)."""
+    return (os.environ.get(DAGSTER_PG_URL_VAR) or "").strip() or None
 
 
 def dagster_postgres() -> dict[str, str] | None:

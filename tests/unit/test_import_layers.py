@@ -302,6 +302,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("vocab", "values", "roles", "regions", "privacy"),
     ("sniff", "read", "tables", "mapping", "reconcile", "extract"),
     ("discover", "load", "handoff", "ingest", "publish", "runlock", "query", "summary"),
+    # Engines other than DuckDB: they read the hand-off and the registry, orchestration uses them.
+    ("engines", "engines.postgres", "engines.postgres_server"),
 )
 
 

@@ -1,0 +1,1 @@
+"""PostgreSQL domain: the warehouse built and published on PostgreSQL (GOVDW_TARGET=postgres)."""
