@@ -303,7 +303,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sniff", "read", "tables", "mapping", "reconcile", "extract"),
     ("discover", "load", "handoff", "ingest", "publish", "runlock", "query", "summary"),
     # Engines other than DuckDB: they read the hand-off and the registry, orchestration uses them.
-    ("engines", "engines.postgres", "engines.postgres_server"),
+    ("engines", "engines.postgres", "engines.postgres_server", "engines.spark"),
 )
 
 
