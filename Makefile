@@ -8,7 +8,7 @@ STAMP := $(VENV)/.govdw-installed
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
-.PHONY: setup run test test-slow test-all ui lint fix bench bench-compare docs clean browser postgres
+.PHONY: setup run test test-slow test-all ui lint fix bench bench-compare bench-engines docs clean browser postgres
 
 setup: $(STAMP)
 
@@ -93,6 +93,14 @@ fix: setup
 # The ladder runs sample, cold, no-op, new / changed / deleted file at each scale (scale 4 takes
 # a long while): results in benchmarks/RESULTS.md, benchmarks/results/*.json, benchmarks/ladder.png.
 BENCH_SCALES ?= 0.1,1,4
+# The same landing rows built cold on DuckDB, Spark and PostgreSQL, with every published table's
+# digest compared (benchmarks/bench_engines.py; section "Engines: <label>" of RESULTS.md). Give a
+# build database that `govdw run` made: `make bench-engines BUILD_DB=… ENGINES_LABEL=scale-4`.
+BUILD_DB ?= warehouse/.build/govdw_build.duckdb
+ENGINES_LABEL ?= sample
+bench-engines: setup
+	$(BIN)/python benchmarks/bench_engines.py --build-db $(BUILD_DB) --label $(ENGINES_LABEL)
+
 bench: setup
 	$(BIN)/python benchmarks/bench_readers.py
 	$(BIN)/python benchmarks/bench_readers.py --rows 1000000 --skip-pandas  # peak memory at 1M rows
