@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ import duckdb
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ladder import machine, tree_rss
+from bench_ladder import machine, run_measured
 from results import machine_line, write_section
 
 from govdw import handoff
@@ -56,7 +55,6 @@ REPO = HERE.parent
 BIN = Path(sys.executable).parent
 DBT_PROJECT = REPO / "dbt_project"
 MIB = 2**20
-SAMPLE_INTERVAL_S = 0.2
 ENGINES = ("duckdb", "spark", "postgres")
 
 
@@ -84,29 +82,18 @@ class EngineResult:
 
 
 def measured(
-    name: str,
-    args: Sequence[str],
-    env: dict[str, str],
-    log: Path,
-    cwd: Path | None = None,
-    extra: Sequence[int] = (),
+    name: str, args: Sequence[str], env: dict[str, str], log: Path, extra: Sequence[int] = ()
 ) -> Step:
-    """Run a command, sampling its process tree (plus the trees of `extra` pids)."""
-    peak = 0
-    with log.open("wb") as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(list(args), stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd)
-        roots = [psutil.Process(proc.pid), *(psutil.Process(p) for p in extra)]
-        while True:
-            peak = max(peak, sum(tree_rss(r)[0] for r in roots))
-            try:
-                proc.wait(timeout=SAMPLE_INTERVAL_S)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        seconds = time.perf_counter() - start
-    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
-    return Step(name, round(seconds, 1), round(peak / MIB), proc.returncode == 0, " | ".join(tail))
+    """Run a command (`bench_ladder.run_measured`: its process tree and those of `extra`)."""
+    run = run_measured(args, env, log, extra)
+    tail = (run.stdout + run.stderr).strip().splitlines()[-3:]
+    return Step(
+        name,
+        round(run.seconds, 1),
+        round(run.peak_rss / MIB),
+        run.returncode == 0,
+        " | ".join(tail),
+    )
 
 
 def timed(name: str, fn: Any) -> tuple[Step, Any]:

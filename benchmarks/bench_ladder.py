@@ -105,17 +105,21 @@ def tree_rss(root: psutil.Process) -> tuple[int, int]:
     return total, largest
 
 
-def run_measured(args: Sequence[str], env: dict[str, str], log: Path) -> Measured:
-    """Run `args`, sampling the process tree every SAMPLE_INTERVAL_S; output goes to `log`.*."""
+def run_measured(
+    args: Sequence[str], env: dict[str, str], log: Path, extra: Sequence[int] = ()
+) -> Measured:
+    """Run `args`, sampling the process tree every SAMPLE_INTERVAL_S; output goes to `log`.*.
+    The trees of the `extra` pids (a server the command talks to) count with its own."""
     log.parent.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log.with_suffix(".out"), log.with_suffix(".err")
     peak = peak_proc = 0
     with out_path.open("wb") as out, err_path.open("wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(list(args), stdout=out, stderr=err, env=env)
-        root = psutil.Process(proc.pid)
+        roots = [psutil.Process(proc.pid), *(psutil.Process(pid) for pid in extra)]
         while True:
-            total, largest = tree_rss(root)
+            sizes = [tree_rss(root) for root in roots]
+            total, largest = sum(t for t, _ in sizes), max(m for _, m in sizes)
             peak, peak_proc = max(peak, total), max(peak_proc, largest)
             try:
                 proc.wait(timeout=SAMPLE_INTERVAL_S)

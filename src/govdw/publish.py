@@ -316,19 +316,22 @@ def publish(build_db: Path, warehouse: Path) -> Published:
     return Published(warehouse, how, needed)
 
 
+def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
+    """The tables and views of `schema`, by name."""
+    rows = con.execute(
+        "select table_name from information_schema.tables where table_schema = ? "
+        "order by table_name",
+        [schema],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
 def table_row_counts(database: Path) -> dict[str, int]:
     """Row counts of every table and view in `database`'s main schema (opened read-only)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        names = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables "
-                "where table_schema = 'main' order by table_name"
-            ).fetchall()
-        ]
         counts: dict[str, int] = {}
-        for name in names:
+        for name in _tables(con, "main"):
             row = con.execute(f'select count(*) from main."{name}"').fetchone()
             counts[name] = int(row[0]) if row else 0
         return counts
@@ -340,16 +343,8 @@ def table_digests(database: Path, schema: str = "main") -> dict[str, TableDigest
     """The engine-neutral digest (`govdw.digest`) of every table and view in `schema`."""
     con = duckdb.connect(str(database), read_only=True)
     try:
-        names = [
-            row[0]
-            for row in con.execute(
-                "select table_name from information_schema.tables where table_schema = ? "
-                "order by table_name",
-                [schema],
-            ).fetchall()
-        ]
         out = {}
-        for name in names:
+        for name in _tables(con, schema):
             cur = con.execute(f'select * from {schema}."{name}"')
             columns = [d[0] for d in cur.description or []]
             out[name] = digest(columns, cur.fetchall())
