@@ -11,6 +11,9 @@ form, sorts the rows and hashes them with the lower-cased column names:
   12 digits is far below any figure a report shows and far above that noise); NaN is `NaN`;
 - dates are ISO `YYYY-MM-DD`; timestamps ISO with a space and microseconds only when not zero;
 - text is as is.
+
+The rows stream through (a fact table of tens of millions of rows is never held in memory):
+each row's canonical line is hashed and the hashes are summed, which no row order changes.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from typing import Any
 #: Significant digits kept of a number that is not a whole number.
 DIGITS = 12
 _SEP = "\x1f"
+_MODULUS = 2**256
+#: The sha256 of a digest that holds a row count only (`TableDigest.counted`).
+COUNT_ONLY = "count-only"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,11 @@ class TableDigest:
 
     rows: int
     sha256: str
+
+    @classmethod
+    def counted(cls, rows: int) -> TableDigest:
+        """A table too large to hash in the time at hand: its row count only."""
+        return cls(rows=rows, sha256=COUNT_ONLY)
 
     def short(self) -> str:
         """`rows:first 16 hex digits`, as the closing notes and RESULTS.md print it."""
@@ -66,14 +77,21 @@ def canonical(value: Any) -> str:
 
 
 def digest(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> TableDigest:
-    """The digest of a table given its column names and its rows (any order)."""
-    lines = sorted(_SEP.join(canonical(v) for v in row) for row in rows)
+    """The digest of a table given its column names and its rows (any order), streaming: the
+    rows are never held. Each row's canonical line is hashed, and the row hashes are added up
+    modulo 2**256, a sum that is the same in any order and counts duplicates; the digest is the
+    sha256 of the lower-cased column names, the row count and that sum."""
+    total = 0
+    count = 0
+    for row in rows:
+        line = _SEP.join(canonical(v) for v in row).encode("utf-8", "surrogatepass")
+        total = (total + int.from_bytes(hashlib.sha256(line).digest(), "big")) % _MODULUS
+        count += 1
     sha = hashlib.sha256()
     sha.update(_SEP.join(c.lower() for c in columns).encode("utf-8"))
-    for line in lines:
-        sha.update(b"\n")
-        sha.update(line.encode("utf-8", "surrogatepass"))
-    return TableDigest(rows=len(lines), sha256=sha.hexdigest())
+    sha.update(f"\n{count}\n".encode())
+    sha.update(total.to_bytes(32, "big"))
+    return TableDigest(rows=count, sha256=sha.hexdigest())
 
 
 def differences(

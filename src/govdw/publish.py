@@ -10,9 +10,10 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import duckdb
 import psutil
@@ -339,15 +340,29 @@ def table_row_counts(database: Path) -> dict[str, int]:
         con.close()
 
 
-def table_digests(database: Path, schema: str = "main") -> dict[str, TableDigest]:
-    """The engine-neutral digest (`govdw.digest`) of every table and view in `schema`."""
+def _batches(cur: duckdb.DuckDBPyConnection, size: int = 50_000) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query result, fetched `size` at a time."""
+    while rows := cur.fetchmany(size):
+        yield from rows
+
+
+def table_digests(
+    database: Path, schema: str = "main", max_rows: int | None = None
+) -> dict[str, TableDigest]:
+    """The engine-neutral digest (`govdw.digest`) of every table and view in `schema`; a table
+    of more than `max_rows` rows gets its row count only (`TableDigest.counted`)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         out = {}
         for name in _tables(con, schema):
+            if max_rows is not None:
+                rows = con.execute(f'select count(*) from {schema}."{name}"').fetchall()[0][0]
+                if rows > max_rows:
+                    out[name] = TableDigest.counted(rows)
+                    continue
             cur = con.execute(f'select * from {schema}."{name}"')
             columns = [d[0] for d in cur.description or []]
-            out[name] = digest(columns, cur.fetchall())
+            out[name] = digest(columns, _batches(cur))
         return out
     finally:
         con.close()

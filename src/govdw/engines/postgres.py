@@ -28,6 +28,7 @@ itself loads without it.
 from __future__ import annotations
 
 import io
+import itertools
 import secrets
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -690,8 +691,11 @@ def publish_checked(
     return report, done
 
 
-def table_digests(conn: Connection, schema: str) -> dict[str, TableDigest]:
-    """The engine-neutral digest (`govdw.digest`) of every table and view in `schema`."""
+def table_digests(
+    conn: Connection, schema: str, max_rows: int | None = None
+) -> dict[str, TableDigest]:
+    """The engine-neutral digest (`govdw.digest`) of every table and view in `schema`; a table
+    of more than `max_rows` rows gets its row count only (`TableDigest.counted`)."""
     with conn.cursor() as cur:
         cur.execute(
             "select table_name from information_schema.tables where table_schema = %s "
@@ -701,12 +705,19 @@ def table_digests(conn: Connection, schema: str) -> dict[str, TableDigest]:
         names = [row[0] for row in cur.fetchall()]
     out = {}
     for name in names:
+        if max_rows is not None:
+            with conn.cursor() as cur:
+                cur.execute(f"select count(*) from {quote_ident(schema)}.{quote_ident(name)}")
+                rows = int(cur.fetchone()[0])
+            if rows > max_rows:
+                out[name] = TableDigest.counted(rows)
+                continue
         # A named cursor streams the rows instead of holding the whole table client-side.
         with conn.cursor(name=f"govdw_digest_{secrets.token_hex(4)}") as cur:
             cur.itersize = 50_000
             cur.execute(f"select * from {quote_ident(schema)}.{quote_ident(name)}")
-            first = cur.fetchmany(1)
+            first = cur.fetchmany(1)  # a named cursor describes its columns after a fetch
             columns = [d[0] for d in cur.description or []]
-            out[name] = digest(columns, [*first, *cur])
+            out[name] = digest(columns, itertools.chain(first, cur))
     conn.rollback()
     return out

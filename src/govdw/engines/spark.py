@@ -100,11 +100,15 @@ def databases(spark: Any) -> list[str]:
     return sorted(r[0] for r in spark.sql("show databases").collect())
 
 
-def table_digests(spark: Any, database: str) -> dict[str, TableDigest]:
-    """The digest of every table and view of `database` (`govdw.digest`)."""
+def table_digests(spark: Any, database: str, max_rows: int | None = None) -> dict[str, TableDigest]:
+    """The digest of every table and view of `database` (`govdw.digest`); a table of more than
+    `max_rows` rows gets its row count only (`TableDigest.counted`)."""
     out = {}
     for table in _tables(spark, database):
         frame = spark.table(f"{database}.{table}")
+        if max_rows is not None and (rows := int(frame.count())) > max_rows:
+            out[table] = TableDigest.counted(rows)
+            continue
         out[table] = digest(frame.columns, (tuple(r) for r in frame.toLocalIterator()))
     return out
 
@@ -217,7 +221,7 @@ def _main(argv: list[str] | None = None) -> int:
         if args.command == "counts":
             answer: dict[str, Any] = {"counts": row_counts(spark, payload["database"])}
         elif args.command == "digests":
-            found = table_digests(spark, payload["database"])
+            found = table_digests(spark, payload["database"], payload.get("max_rows"))
             answer = {"digests": {t: [d.rows, d.sha256] for t, d in found.items()}}
         else:
             answer = publish(spark, payload["build"], payload.get("published", PUBLISHED))
