@@ -5,11 +5,11 @@ and whether the published tables are equal.
         [--engines duckdb,spark,postgres] [--label L] [--json-dir benchmarks/results]
         [--no-results-md]
 
-The build database B (a `govdw run`'s, with its landing schema) is copied into a work folder,
-its Parquet hand-off written there (`govdw.handoff.sync`, timed) unless --handoff names one, and
-then, for each engine, a cold `dbt build`:
+The landing schema of build database B (a `govdw run`'s) is copied into a new database in a work
+folder, its Parquet hand-off written there (`govdw.handoff.sync`, timed) unless --handoff names
+one, and then, for each engine, a cold `dbt build`:
 
-- duckdb: `dbt build --target duckdb --full-refresh` on the copy;
+- duckdb: `dbt build --target duckdb --full-refresh` on the copy (landing only: a cold build);
 - spark: `dbt build --target spark` into a fresh warehouse folder, landing read from the hand-off
   (pyspark in local mode, all cores, GOVDW_SPARK_MEMORY driver memory);
 - postgres: a throwaway local server (`LocalPostgres`), `load_landing` from the hand-off, then
@@ -121,6 +121,27 @@ def dbt_args(target: str, *extra: str) -> list[str]:
     ]
 
 
+def copy_landing(source: Path, target: Path) -> None:
+    """A new build database holding only the landing schema of `source`: every engine then
+    builds cold (a copy of the whole file would make DuckDB's build a full refresh over the
+    tables already there)."""
+    target.unlink(missing_ok=True)
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"attach '{source}' as src (read_only)")
+        con.execute("create schema landing")
+        tables = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'src' and table_schema = 'landing' order by table_name"
+        ).fetchall()
+        for (name,) in tables:
+            con.execute(f'create table landing."{name}" as select * from src.landing."{name}"')
+        con.execute("detach src")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
 def landing_rows(build_db: Path) -> int:
     con = duckdb.connect(str(build_db), read_only=True)
     try:
@@ -139,7 +160,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     logs.mkdir(exist_ok=True)
     build_db = work / "build" / "govdw_build.duckdb"
     build_db.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(args.build_db, build_db)
+    copy_landing(args.build_db, build_db)
     env = {
         **os.environ,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
