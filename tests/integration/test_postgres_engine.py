@@ -218,7 +218,7 @@ def test_load_landing_equals_the_arrow_rows(owner: Any, tmp_path: Path) -> None:
 
 def test_load_landing_replaces_and_types(owner: Any, tmp_path: Path) -> None:
     """A second load replaces the rows in one transaction; columns are typed from Arrow; NUL
-    bytes (which PostgreSQL text cannot hold) are dropped from strings."""
+    bytes (which PostgreSQL text cannot hold) are dropped from strings, and counted."""
     first = tmp_path / "first"
     write_handoff(first, {"hotline_orders": 40})
     load_landing(owner, first)
@@ -230,7 +230,9 @@ def test_load_landing_replaces_and_types(owner: Any, tmp_path: Path) -> None:
     )
     (second / "files" / "none").mkdir()
     pq.write_table(nul, second / "files" / "none" / "x.parquet")
-    assert load_landing(owner, second)["hotline_orders"] == 6
+    nul_values: dict[str, int] = {}
+    assert load_landing(owner, second, nul_values=nul_values)["hotline_orders"] == 6
+    assert nul_values == {"files": 1}
     with owner.cursor() as cur:
         cur.execute("select count(*) from landing.hotline_orders")
         assert cur.fetchone() == (6,)

@@ -85,8 +85,18 @@ def build_postgres_asset(upstream: AssetKey, manifest: Path) -> AssetsDefinition
             if dropped := drop_build_schemas(conn, pg.build_schema):
                 context.log.info(f"dropped the build schemas of a failed run: {dropped}")
             step = "loading the landing tables from the Parquet hand-off"
-            rows = load_landing(conn, settings.landing_parquet_path(paths.build_db_path()))
+            nul_values: dict[str, int] = {}
+            rows = load_landing(
+                conn, settings.landing_parquet_path(paths.build_db_path()), nul_values=nul_values
+            )
             context.log.info(f"landing loaded: {rows}")
+            altered = [
+                f"landing.{table}: {n} text values held NUL bytes, removed on PostgreSQL "
+                "(its text cannot hold them; DuckDB keeps them)"
+                for table, n in sorted(nul_values.items())
+            ]
+            for line in altered:
+                context.log.warning(line)
             step = "dbt build"
             run_dbt_build(context, dbt, manifest)
             step = "the checks and the publish swap"
@@ -123,7 +133,9 @@ def build_postgres_asset(upstream: AssetKey, manifest: Path) -> AssetsDefinition
                 "rows": MetadataValue.json(
                     {t: n for t, n in expected.items() if t.startswith("fct_")}
                 ),
-                "warnings": MetadataValue.json([f"{r.name}: {r.detail}" for r in report.warnings]),
+                "warnings": MetadataValue.json(
+                    altered + [f"{r.name}: {r.detail}" for r in report.warnings]
+                ),
                 "checks": MetadataValue.md(_report_text(report)),
                 "waited_seconds": round(done.waited_seconds, 2),
                 "reader_role": pg.reader_role,

@@ -168,20 +168,24 @@ def _batches(paths: Iterable[Path], arrow_schema: pa.Schema) -> Iterator[pa.Reco
             yield batch.cast(arrow_schema)
 
 
-def _csv_bytes(batch: pa.RecordBatch) -> bytes:
-    """One batch as CSV for COPY: nulls unquoted and empty, strings quoted, NUL bytes removed
-    (PostgreSQL text cannot hold them)."""
-    columns = [
-        pc.replace_substring(col, "\x00", "") if pa.types.is_string(col.type) else col
-        for col in batch.columns
-    ]
+def _csv_bytes(batch: pa.RecordBatch) -> tuple[bytes, int]:
+    """One batch as CSV for COPY (nulls unquoted and empty, strings quoted) and how many text
+    values lost NUL bytes on the way (PostgreSQL text cannot hold them: counted and reported)."""
+    columns = []
+    altered = 0
+    for col in batch.columns:
+        if pa.types.is_string(col.type):
+            has_nul = pc.match_substring(col, "\x00")
+            altered += int(pc.sum(has_nul).as_py() or 0)
+            col = pc.replace_substring(col, "\x00", "")
+        columns.append(col)
     buf = io.BytesIO()
     pacsv.write_csv(
         pa.RecordBatch.from_arrays(columns, schema=batch.schema),
         buf,
         pacsv.WriteOptions(include_header=False, quoting_style="needed"),
     )
-    return buf.getvalue()
+    return buf.getvalue(), altered
 
 
 class _CsvStream(io.RawIOBase):
@@ -192,6 +196,7 @@ class _CsvStream(io.RawIOBase):
         self._batches = batches
         self._chunk = memoryview(b"")
         self.rows = 0
+        self.nul_values = 0
 
     def readable(self) -> bool:
         return True
@@ -202,7 +207,9 @@ class _CsvStream(io.RawIOBase):
             if batch is None:
                 return b""
             self.rows += batch.num_rows
-            self._chunk = memoryview(_csv_bytes(batch))
+            data, altered = _csv_bytes(batch)
+            self.nul_values += altered
+            self._chunk = memoryview(data)
         n = len(self._chunk) if size is None or size < 0 else size
         out = bytes(self._chunk[:n])
         self._chunk = self._chunk[n:]
@@ -211,8 +218,8 @@ class _CsvStream(io.RawIOBase):
 
 def _copy_table(
     cur: Any, schema: str, table: str, arrow_schema: pa.Schema, paths: list[Path]
-) -> int:
-    """COPY the rows of `paths` into `schema.table`; returns the number of rows."""
+) -> _CsvStream:
+    """COPY the rows of `paths` into `schema.table`; the stream counted rows and NUL values."""
     stream = _CsvStream(_batches(paths, arrow_schema))
     columns = ", ".join(quote_ident(name) for name in arrow_schema.names)
     cur.copy_expert(
@@ -220,12 +227,18 @@ def _copy_table(
         stream,
         size=_COPY_CHUNK,
     )
-    return stream.rows
+    return stream
 
 
-def load_landing(conn: Connection, root: Path, schema: str = "landing") -> dict[str, int]:
+def load_landing(
+    conn: Connection,
+    root: Path,
+    schema: str = "landing",
+    nul_values: dict[str, int] | None = None,
+) -> dict[str, int]:
     """Replace the landing tables in `schema` with the Parquet hand-off at `root`, all tables in
-    one transaction; returns the rows loaded per table.
+    one transaction; returns the rows loaded per table. Text values that held NUL bytes lose them
+    (PostgreSQL text cannot hold them): `nul_values`, when given, receives how many per table.
 
     Each table is created from its Arrow schema (`datasets.landing_tables()`), or emptied when
     it already has exactly those columns, then filled by one COPY that streams the table's
@@ -251,9 +264,12 @@ def load_landing(conn: Connection, root: Path, schema: str = "landing") -> dict[
                     if existing:
                         cur.execute(f"drop table {qualified}")
                     cur.execute(create_table_sql(schema, table, arrow_schema))
-                counts[table] = _copy_table(
+                stream = _copy_table(
                     cur, schema, table, arrow_schema, handoff.table_paths(root, table)
                 )
+                counts[table] = stream.rows
+                if nul_values is not None and stream.nul_values:
+                    nul_values[table] = stream.nul_values
                 cur.execute(f"analyze {qualified}")
         conn.commit()
     except BaseException:
