@@ -245,6 +245,9 @@ def sync(con: duckdb.DuckDBPyConnection, root: Path) -> SyncResult:
     )
     gone = sorted(set(manifest) - set(current))
     result.unchanged_files = len(current) - len(changed)
+    if not changed and not gone:  # nothing to write, not even the manifest
+        result.seconds = time.monotonic() - started
+        return result
     years = _file_years(con, changed) if changed else {}
     new_entries: dict[str, dict[str, object]] = {}
     planned: dict[str, dict[str, str]] = {}  # table -> source file -> relative path
